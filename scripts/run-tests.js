@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Runs the compiled test suite with node's test runner, one file at a time (the machine has 2 cores and
-// several suites start Redis, S3 and workers), and ends with the runner's own count lines.
+// several suites start Redis, S3 and workers), then prints the plain `N passed, N failed` line CI reads.
 const { spawnSync } = require('node:child_process');
-const { readdirSync, statSync } = require('node:fs');
+const { readdirSync, readFileSync, statSync, mkdtempSync } = require('node:fs');
+const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..', 'dist', 'test');
@@ -14,5 +15,17 @@ function walk(dir) {
   });
 }
 const files = walk(root).filter((f) => only.length === 0 || only.some((o) => f.includes(o))).sort();
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+const tap = join(mkdtempSync(join(tmpdir(), 'sdfarm-tests-')), 'results.tap');
+const r = spawnSync(
+  process.execPath,
+  ['--test', '--test-concurrency=1', '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
+  { stdio: 'inherit' },
+);
+const count = (name) => {
+  const m = readFileSync(tap, 'utf8').match(new RegExp(`^# ${name} (\\d+)$`, 'm'));
+  return m ? Number(m[1]) : 0;
+};
+const failed = count('fail') + count('cancelled');
+console.log(`${count('pass')} passed, ${failed} failed, ${count('skipped') + count('todo')} skipped`);
 process.exit(r.status ?? 1);

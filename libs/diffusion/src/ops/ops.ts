@@ -47,6 +47,8 @@ export interface Ops<T> {
   add(a: T, b: T): T;
   mul(a: T, b: T): T;
   scale(x: T, factor: number): T;
+  /** Elementwise min(max(x, min), max). */
+  clamp(x: T, min: number, max: number): T;
   silu(x: T): T;
   /** Exact (erf) GELU. */
   gelu(x: T): T;

@@ -1,0 +1,32 @@
+import type { Ops } from '../../ops/ops';
+import { Conv2d, join, type ParamRegistry } from '../nn';
+import { VaeResnetBlock } from './resnet-block';
+
+/** diffusers' UpDecoderBlock2D: resnets, then optionally nearest 2× upsampling and a conv. */
+export class UpDecoderBlock {
+  private readonly resnets: VaeResnetBlock[] = [];
+  private readonly upsamplerConv?: Conv2d;
+
+  constructor(
+    reg: ParamRegistry,
+    prefix: string,
+    inChannels: number,
+    outChannels: number,
+    layers: number,
+    groups: number,
+    addUpsample: boolean,
+  ) {
+    for (let i = 0; i < layers; i++) {
+      this.resnets.push(new VaeResnetBlock(reg, join(prefix, `resnets.${i}`), i === 0 ? inChannels : outChannels, outChannels, groups));
+    }
+    if (addUpsample) {
+      this.upsamplerConv = new Conv2d(reg, join(prefix, 'upsamplers.0.conv'), outChannels, outChannels, { kernel: 3, padding: 1 });
+    }
+  }
+
+  forward<T>(o: Ops<T>, x: T): T {
+    let h = x;
+    for (const resnet of this.resnets) h = resnet.forward(o, h);
+    return this.upsamplerConv ? this.upsamplerConv.forward(o, o.upsampleNearest2x(h)) : h;
+  }
+}
