@@ -2,7 +2,8 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Component } from '../../libs/diffusion/src/models/component';
 import type { ParamKind, ParamSpec } from '../../libs/diffusion/src/ops/ops';
-import { TfTensor, type TfjsOps } from '../../libs/diffusion/src/ops/tfjs/tfjs-ops';
+import { TfTensor, type TfjsOps, type TfjsOpsOptions } from '../../libs/diffusion/src/ops/tfjs/tfjs-ops';
+import { loadBackend, parseBackendName } from '../../libs/diffusion/src/runtime/tfjs/tfjs-backend';
 import { TfjsRuntime } from '../../libs/diffusion/src/runtime/tfjs/tfjs-runtime';
 import { sizeOf, type HostTensor } from '../../libs/diffusion/src/tensor';
 
@@ -173,9 +174,13 @@ function weight(name: string, host: HostTensor, kind: ParamKind): Named {
 }
 
 /** Runs `build` on fresh ops holding `params`, returns its result on the host and checks nothing leaked. */
-async function evaluate(params: readonly Named[], build: (ops: TfjsOps, p: (i: number) => TfTensor) => TfTensor): Promise<HostTensor> {
+async function evaluate(
+  params: readonly Named[],
+  build: (ops: TfjsOps, p: (i: number) => TfTensor) => TfTensor,
+  options?: TfjsOpsOptions,
+): Promise<HostTensor> {
   const tf = runtime.tf;
-  const ops = runtime.createOps(new Map(params.map((w) => [w.spec.name, w.host])));
+  const ops = runtime.createOps(new Map(params.map((w) => [w.spec.name, w.host])), options);
   const before = tf.memory().numTensors;
   let image = false;
   const value = tf.tidy(() => {
@@ -249,14 +254,21 @@ describe('TfjsOps against naive references', () => {
     assertClose(got, layerNormRef(x, gamma.host, beta.host, 1e-5), 'layerNorm');
   });
 
+  const attentionPaths: [string, TfjsOpsOptions][] = [
+    ['per head', { batchedAttention: false }],
+    ['batched', { batchedAttention: true }],
+    ['batched in chunks', { batchedAttention: true, maxScoreValues: 2 * 6 * 9 }],
+  ];
   for (const causal of [false, true]) {
-    test(`attention ${causal ? 'causal' : 'full'}, 3 heads`, async () => {
-      const q = random([2, 6, 12]);
-      const k = random([2, causal ? 6 : 9, 12]);
-      const v = random([2, causal ? 6 : 9, 12]);
-      const got = await evaluate([], (ops) => ops.attention(plain(ops, q), plain(ops, k), plain(ops, v), { heads: 3, causal }));
-      assertClose(got, attentionRef(q, k, v, 3, causal), 'attention');
-    });
+    for (const [path, options] of attentionPaths) {
+      test(`attention ${causal ? 'causal' : 'full'}, 3 heads, ${path}`, async () => {
+        const q = random([2, 6, 12]);
+        const k = random([2, causal ? 6 : 9, 12]);
+        const v = random([2, causal ? 6 : 9, 12]);
+        const got = await evaluate([], (ops) => ops.attention(plain(ops, q), plain(ops, k), plain(ops, v), { heads: 3, causal }), options);
+        assertClose(got, attentionRef(q, k, v, 3, causal), 'attention');
+      });
+    }
   }
 
   test('linear on rank 3 and rank 2', async () => {
@@ -269,12 +281,13 @@ describe('TfjsOps against naive references', () => {
     }
   });
 
-  test('gelu (erf), quickGelu, silu, scale', async () => {
+  test('gelu (erf), quickGelu, silu, scale, clamp', async () => {
     const x = random([3, 50], 4);
     assertClose(await evaluate([], (ops) => ops.gelu(plain(ops, x))), map(x, geluRef), 'gelu');
     assertClose(await evaluate([], (ops) => ops.quickGelu(plain(ops, x))), map(x, (v) => v * sigmoid(1.702 * v)), 'quickGelu');
     assertClose(await evaluate([], (ops) => ops.silu(plain(ops, x))), map(x, (v) => v * sigmoid(v)), 'silu');
     assertClose(await evaluate([], (ops) => ops.scale(plain(ops, x), -0.25)), map(x, (v) => v * -0.25), 'scale');
+    assertClose(await evaluate([], (ops) => ops.clamp(plain(ops, x), -1, 0.5)), map(x, (v) => Math.min(Math.max(v, -1), 0.5)), 'clamp');
   });
 
   test('geglu splits the last dim into [a, gate]', async () => {
@@ -357,6 +370,36 @@ describe('TfjsOps against naive references', () => {
     assertClose(fromPlain, x, 'fromTokens', 0);
   });
 
+  test('each op leaves only its result behind', () => {
+    const tf = runtime.tf;
+    const gamma = weight('g', random([4]), 'vector');
+    const w = weight('w', random([4, 4, 3, 3]), 'conv');
+    const ops = runtime.createOps(new Map([[gamma.spec.name, gamma.host], [w.spec.name, w.host]]));
+    tf.tidy(() => {
+      const x = img(ops, random([1, 4, 3, 3]));
+      const s = plain(ops, random([1, 5, 4]));
+      const g = ops.param(gamma.spec);
+      const kernel = ops.param(w.spec);
+      const perChannel = plain(ops, random([1, 4, 1, 1]));
+      const calls: [string, () => TfTensor][] = [
+        ['groupNorm', () => ops.groupNorm(x, 2, g, g, 1e-5, 'silu')],
+        ['layerNorm', () => ops.layerNorm(s, g, g, 1e-5)],
+        ['attention', () => ops.attention(s, s, s, { heads: 2, causal: true })],
+        ['geglu', () => ops.geglu(s)],
+        ['gelu', () => ops.gelu(s)],
+        ['conv2d', () => ops.conv2d(x, kernel, g, { stride: 2, padding: [1, 0, 0, 1] })],
+        ['upsampleNearest2x', () => ops.upsampleNearest2x(x)],
+        ['add', () => ops.add(x, perChannel)],
+      ];
+      for (const [name, call] of calls) {
+        const before = tf.memory().numTensors;
+        call();
+        assert.equal(tf.memory().numTensors - before, 1, `${name} leaves its result only`);
+      }
+    });
+    ops.dispose();
+  });
+
   test('param: lays weights out once and names missing or misshapen ones', async () => {
     const w = weight('blk.weight', random([2, 3]), 'linear');
     const ops = runtime.createOps(new Map([[w.spec.name, w.host]]));
@@ -380,6 +423,14 @@ describe('TfjsRuntime', () => {
     assert.equal(runtime.unsupportedReason(eager), undefined);
     assert.match(runtime.unsupportedReason({ precision: 'mixed_float16', compile: 'eager' }) ?? '', /float32 only.*mixed_float16/);
     assert.match(runtime.unsupportedReason({ precision: 'float32', compile: 'jit' }) ?? '', /eagerly only.*jit/);
+  });
+
+  test('names what is missing when a backend is forced or misspelt', async () => {
+    assert.throws(() => parseBackendName('gpu'), /SDFARM_TFJS_BACKEND=gpu is not a tfjs backend; use one of tensorflow, wasm, cpu/);
+    assert.equal(parseBackendName(undefined), undefined);
+    if (runtime.info.backend !== 'tensorflow') {
+      await assert.rejects(loadBackend('tensorflow'), /needs @tensorflow\/tfjs-node-gpu or @tensorflow\/tfjs-node/);
+    }
   });
 
   test('shares one backend per process', async () => {

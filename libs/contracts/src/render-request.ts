@@ -12,7 +12,6 @@ import {
   Min,
   ValidateBy,
   ValidateIf,
-  buildMessage,
 } from 'class-validator';
 import { COMPILE_POLICIES, PRECISIONS } from '../../diffusion/src/runtime/runtime';
 import type { CompilePolicy, Precision } from '../../diffusion/src/runtime/runtime';
@@ -51,54 +50,64 @@ const L = FIXED_LIMITS;
 /** Optional, but `null` (what JSON makes of NaN) is a value to reject, not a missing field. */
 const Optional = () => ValidateIf((_o: object, value: unknown) => value !== undefined);
 
+function describe(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+}
+
 /** Rejects NaN and ±Infinity with a message that says so (a JSON body may carry them as NaN/Infinity tokens). */
 const IsFiniteNumber = () =>
   ValidateBy({
     name: 'isFiniteNumber',
     validator: {
       validate: (value: unknown) => typeof value === 'number' && Number.isFinite(value),
-      defaultMessage: buildMessage((each) => `${each}$property must be a finite number (got $value)`),
+      defaultMessage: (args) => `${args?.property} must be a finite number (got ${describe(args?.value)})`,
     },
   });
 
-/** `POST /v1/jobs`: what a client may send. Unknown fields are refused. */
+/**
+ * `POST /v1/jobs`: what a client may send. Unknown fields are refused. class-validator runs a
+ * property's decorators bottom-up (nearest the property first) and stops at the first failure, so the
+ * basic checks (present, finite, integer) sit nearest the property.
+ */
 export class RenderRequest {
-  @IsDefined() @IsArray() @ArrayMinSize(1) @IsString({ each: true }) @MaxLength(L.maxPromptChars, { each: true })
+  @MaxLength(L.maxPromptChars, { each: true }) @IsString({ each: true }) @ArrayMinSize(1) @IsArray() @IsDefined()
   prompts!: string[];
 
-  @Optional() @IsString() @MaxLength(L.maxPromptChars)
+  @MaxLength(L.maxPromptChars) @IsString() @Optional()
   negativePrompt?: string;
 
-  @Optional() @IsFiniteNumber() @IsInt() @Min(L.minSide) @Max(L.maxSide) @IsDivisibleBy(L.sideMultiple)
+  @IsDivisibleBy(L.sideMultiple) @Max(L.maxSide) @Min(L.minSide) @IsInt() @IsFiniteNumber() @Optional()
   width?: number;
 
-  @Optional() @IsFiniteNumber() @IsInt() @Min(L.minSide) @Max(L.maxSide) @IsDivisibleBy(L.sideMultiple)
+  @IsDivisibleBy(L.sideMultiple) @Max(L.maxSide) @Min(L.minSide) @IsInt() @IsFiniteNumber() @Optional()
   height?: number;
 
-  @Optional() @IsFiniteNumber() @IsInt() @Min(1) @Max(L.maxSteps)
+  @Max(L.maxSteps) @Min(1) @IsInt() @IsFiniteNumber() @Optional()
   steps?: number;
 
-  @Optional() @IsFiniteNumber() @IsNumber() @Min(L.minGuidance) @Max(L.maxGuidance)
+  @Max(L.maxGuidance) @Min(L.minGuidance) @IsNumber() @IsFiniteNumber() @Optional()
   guidanceScale?: number;
 
-  @Optional() @IsIn(SCHEDULERS)
+  @IsIn(SCHEDULERS) @Optional()
   scheduler?: string;
 
-  @Optional() @IsFiniteNumber() @IsInt() @Min(0) @Max(L.maxSeed)
+  @Max(L.maxSeed) @Min(0) @IsInt() @IsFiniteNumber() @Optional()
   seed?: number;
 
-  @Optional() @IsFiniteNumber() @IsInt() @Min(1) @Max(L.maxBatchSize)
+  @Max(L.maxBatchSize) @Min(1) @IsInt() @IsFiniteNumber() @Optional()
   batchSize?: number;
 
-  @Optional() @IsString() @MaxLength(L.maxModelName)
+  @MaxLength(L.maxModelName) @IsString() @Optional()
   model?: string;
 
-  @Optional() @IsIn(PRECISIONS)
+  @IsIn(PRECISIONS) @Optional()
   precision?: Precision;
 
-  @Optional() @IsIn(COMPILE_POLICIES)
+  @IsIn(COMPILE_POLICIES) @Optional()
   compile?: CompilePolicy;
 
-  @Optional() @IsFiniteNumber() @IsInt() @Min(1) @Max(L.maxPriority)
+  @Max(L.maxPriority) @Min(1) @IsInt() @IsFiniteNumber() @Optional()
   priority?: number;
 }

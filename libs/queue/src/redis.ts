@@ -1,4 +1,5 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'bullmq';
+import { Redis, type RedisOptions as IORedisOptions } from 'ioredis';
 
 /**
  * Connection options from a `redis://[user:password@]host:port[/db]` (or `rediss://`) URL. BullMQ needs
@@ -25,5 +26,5 @@ export function redisOptions(url: string): RedisOptions {
 }
 
 export function createRedisClient(url: string): Redis {
-  return new Redis(redisOptions(url));
+  return new Redis(redisOptions(url) as IORedisOptions);
 }

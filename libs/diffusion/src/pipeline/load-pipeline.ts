@@ -1,9 +1,6 @@
 import { join } from 'node:path';
-import { readComponentConfig, readModelIndex, loadWeights } from '../loader';
-import { createClipTextEncoder } from '../models/clip-text';
-import type { Component } from '../models/component';
-import { createUNet } from '../models/unet';
-import { createVaeDecoder } from '../models/vae';
+import { loadWeights, readComponentConfig, readModelIndex } from '../loader';
+import { textToImageComponents, UNUSED_FOR_TEXT_TO_IMAGE, type WeightedComponent } from '../models/sd-components';
 import type { Executor, Policy, Runtime } from '../runtime/runtime';
 import { ClipTokenizer } from '../tokenizer/clip-tokenizer';
 import { StableDiffusionPipeline } from './stable-diffusion-pipeline';
@@ -16,6 +13,8 @@ export interface PipelineLoadOptions {
   readonly variant?: 'fp16';
 }
 
+const FOLDER_OF = { text_encoder: 'text_encoder', unet: 'unet', vae_decoder: 'vae' } as const satisfies Record<string, WeightedComponent>;
+
 /** Reads a diffusers-layout Stable Diffusion folder and prepares its networks on a runtime. */
 export async function loadPipeline(modelPath: string, options: PipelineLoadOptions): Promise<Pipeline> {
   const refused = options.runtime.unsupportedReason(options.policy);
@@ -23,27 +22,29 @@ export async function loadPipeline(modelPath: string, options: PipelineLoadOptio
 
   const started = performance.now();
   await readModelIndex(modelPath);
-  const [textConfig, unetConfig, vaeConfig, schedulerConfig] = await Promise.all(
-    ['text_encoder', 'unet', 'vae', 'scheduler'].map((c) => readComponentConfig(modelPath, c)),
-  ) as [Record<string, unknown>, Record<string, unknown>, Record<string, unknown>, Record<string, unknown>];
+  const read = (c: string) => readComponentConfig(modelPath, c) as Promise<Record<string, unknown>>;
+  const configs = { text_encoder: await read('text_encoder'), unet: await read('unet'), vae: await read('vae') };
+  const schedulerConfig = await read('scheduler');
   const tokenizer = await ClipTokenizer.fromFolder(join(modelPath, 'tokenizer'));
-  const parts: Array<[Component, string]> = [
-    [createClipTextEncoder(textConfig), 'text_encoder'],
-    [createUNet(unetConfig), 'unet'],
-    [createVaeDecoder(vaeConfig), 'vae'],
-  ];
-  const weights = [];
-  for (const [component, folder] of parts) {
-    weights.push(await loadWeights(join(modelPath, folder), component.params, { variant: options.variant }));
+  const components = textToImageComponents(configs);
+  const weights = new Map<keyof typeof components, Awaited<ReturnType<typeof loadWeights>>>();
+  for (const [name, component] of Object.entries(components) as Array<[keyof typeof components, (typeof components)[keyof typeof components]]>) {
+    const folder = FOLDER_OF[name];
+    weights.set(name, await loadWeights(join(modelPath, folder), component.params, {
+      variant: options.variant,
+      skipPrefixes: UNUSED_FOR_TEXT_TO_IMAGE[folder],
+    }));
   }
   const loadMs = performance.now() - started;
 
   const prepared = performance.now();
-  const executors: Executor[] = [];
+  const executors: Partial<Record<keyof typeof components, Executor>> = {};
   try {
-    for (const [i, [component]] of parts.entries()) executors.push(await options.runtime.prepare(component, weights[i]!, options.policy));
+    for (const name of Object.keys(components) as Array<keyof typeof components>) {
+      executors[name] = await options.runtime.prepare(components[name], weights.get(name)!, options.policy);
+    }
   } catch (e) {
-    executors.forEach((x) => x.dispose());
+    Object.values(executors).forEach((x) => x.dispose());
     throw e;
   }
   const prepareMs = performance.now() - prepared;
@@ -55,12 +56,12 @@ export async function loadPipeline(modelPath: string, options: PipelineLoadOptio
     loadMs,
     prepareMs,
     tokenizer,
-    textEncoder: executors[0]!,
-    unet: executors[1]!,
-    vaeDecoder: executors[2]!,
-    unetConfig,
+    textEncoder: executors.text_encoder!,
+    unet: executors.unet!,
+    vaeDecoder: executors.vae_decoder!,
+    timeProjection: components.unet.config,
     schedulerConfig,
-    latentChannels: Number(vaeConfig.latent_channels ?? 4),
-    scalingFactor: Number(vaeConfig.scaling_factor ?? 0.18215),
+    latentChannels: Number(configs.vae.latent_channels ?? 4),
+    scalingFactor: Number(configs.vae.scaling_factor ?? 0.18215),
   });
 }

@@ -1,8 +1,9 @@
+import { clipTextInputs } from '../models/clip-text';
 import type { HostInput } from '../models/component';
 import type { ClipTokenizer } from '../tokenizer/clip-tokenizer';
 import { createScheduler } from '../schedulers';
 import { TorchGenerator } from '../random/torch-generator';
-import { timestepProjection } from '../models/unet';
+import { timestepProjection, type TimestepProjectionConfig } from '../models/unet';
 import type { Executor, Policy, RuntimeInfo } from '../runtime/runtime';
 import type { HostTensor } from '../tensor';
 import { applyGuidance, usesGuidance } from './guidance';
@@ -20,7 +21,7 @@ export interface PipelineParts {
   readonly textEncoder: Executor;
   readonly unet: Executor;
   readonly vaeDecoder: Executor;
-  readonly unetConfig: Record<string, unknown>;
+  readonly timeProjection: TimestepProjectionConfig;
   readonly schedulerConfig: Record<string, unknown>;
   readonly latentChannels: number;
   readonly scalingFactor: number;
@@ -60,9 +61,11 @@ export class StableDiffusionPipeline implements Pipeline {
 
     const scheduler = createScheduler(this.parts.schedulerConfig, options.scheduler);
     scheduler.setTimesteps(options.steps);
-    const { latents: initial, seeds } = this.initialLatents(options, images);
+    const { latents: initial, seeds, generators } = this.initialLatents(options, images);
     const [, channels, h, w] = initial.shape as [number, number, number, number];
-    let latents = new Float32Array(initial.data.length);
+    // Ancestral schedulers draw fresh noise every step, from each image's own generator (diffusers with a generator list).
+    const stepNoise = () => concatAll(generators.map((g) => g.randn([1, channels, h, w])));
+    let latents: Float32Array = new Float32Array(initial.data.length);
     for (let i = 0; i < latents.length; i++) latents[i] = initial.data[i]! * scheduler.initNoiseSigma;
 
     const stepsMs: number[] = [];
@@ -76,11 +79,11 @@ export class StableDiffusionPipeline implements Pipeline {
       const sample = guided ? concat(scaled, scaled) : scaled;
       const out = await this.parts.unet.run({
         sample: { data: sample, shape: [unetBatch, channels, h, w], layout: 'image' },
-        time_proj: timestepProjection(Array<number>(unetBatch).fill(timestep), this.parts.unetConfig),
+        time_proj: timestepProjection(Array<number>(unetBatch).fill(timestep), this.parts.timeProjection),
         encoder_hidden_states: embeddings,
       });
       const noisePred = guided ? applyGuidance(out.out!.data, images, options.guidanceScale) : out.out!.data;
-      latents = scheduler.step(noisePred, timestep, latents);
+      latents = scheduler.step(noisePred, timestep, latents, stepNoise);
       const ms = now() - t;
       stepsMs.push(ms);
       callbacks.onStep?.({ step: i, steps: timesteps.length, timestep, ms });
@@ -117,25 +120,20 @@ export class StableDiffusionPipeline implements Pipeline {
   private async encodeText(texts: readonly string[]): Promise<HostInput> {
     const ids = new Int32Array(texts.length * 77);
     texts.forEach((text, i) => ids.set(this.parts.tokenizer.encode(text), i * 77));
-    const out = await this.parts.textEncoder.run({ input_ids: { data: ids, shape: [texts.length, 77], layout: 'plain' } });
+    const out = await this.parts.textEncoder.run(clipTextInputs(ids, texts.length, 77));
     const hidden = out.last_hidden_state!;
     return { data: hidden.data, shape: hidden.shape, layout: 'plain' };
   }
 
-  private initialLatents(options: RenderOptions, images: number): { latents: HostTensor; seeds?: number[] } {
-    if (options.latents) return { latents: options.latents };
-    const shape = [1, this.parts.latentChannels, options.height / 8, options.width / 8];
-    const per = shape.reduce((a, b) => a * b, 1);
-    const data = new Float32Array(per * images);
-    const seeds: number[] = [];
-    const first = options.firstImageIndex ?? 0;
+  private initialLatents(options: RenderOptions, images: number): { latents: HostTensor; seeds?: number[]; generators: TorchGenerator[] } {
     const base = options.seed ?? Math.floor(Math.random() * 2 ** 32);
-    for (let i = 0; i < images; i++) {
-      const seed = base + first + i;
-      seeds.push(seed);
-      data.set(new TorchGenerator(seed).randn(shape), i * per);
-    }
-    return { latents: { data, shape: [images, ...shape.slice(1)] }, seeds };
+    const first = options.firstImageIndex ?? 0;
+    const seeds = Array.from({ length: images }, (_, i) => base + first + i);
+    const generators = seeds.map((seed) => new TorchGenerator(seed));
+    if (options.latents) return { latents: options.latents, generators };
+    const shape = [1, this.parts.latentChannels, options.height / 8, options.width / 8];
+    const latents = concatAll(generators.map((g) => g.randn(shape)));
+    return { latents: { data: latents, shape: [images, ...shape.slice(1)] }, seeds, generators };
   }
 
   /** One image at a time: the VAE at full size is the memory peak, and one shape serves every batch. */
@@ -157,8 +155,15 @@ export class StableDiffusionPipeline implements Pipeline {
 }
 
 function concat(a: Float32Array, b: Float32Array): Float32Array {
-  const out = new Float32Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
+  return concatAll([a, b]);
+}
+
+function concatAll(parts: readonly Float32Array[]): Float32Array<ArrayBuffer> {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
   return out;
 }

@@ -1,3 +1,4 @@
+import { parsePythonJson } from '../loader/read-json';
 /**
  * Reads one scheduler's fields from a diffusers config: a field that is absent (or null where the default
  * is null) takes the class's default; a present one must have the right type, else the error names the
@@ -93,19 +94,9 @@ function parseNonFiniteNumber(text: string): number | string {
   return text in map ? map[text]! : text;
 }
 
-/**
- * Parses JSON as Python's json module writes it: `Infinity`, `-Infinity` and `NaN` are not JSON, but
- * diffusers saves `lambda_min_clipped: -inf` that way in `scheduler_config.json`.
- */
-export function parsePythonJson(text: string): unknown {
-  const quoted = text.replace(/("(?:[^"\\]|\\.)*")|(-?Infinity|NaN)\b/g, (match, str: string | undefined) => (str !== undefined ? match : `"\\u0000${match}"`));
-  return JSON.parse(quoted, (_key, value: unknown) => {
-    if (typeof value === 'string' && value.startsWith('\u0000')) return Number(value.slice(1));
-    return value;
-  }) as unknown;
-}
-
 /** A `scheduler_config.json`'s text as an object (see parsePythonJson). */
+export { parsePythonJson };
+
 export function parseSchedulerConfigJson(text: string): Record<string, unknown> {
   const parsed = parsePythonJson(text);
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('scheduler config: expected a JSON object');

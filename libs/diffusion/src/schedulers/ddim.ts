@@ -55,7 +55,7 @@ export class DdimScheduler implements Scheduler {
     return sample;
   }
 
-  step(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array {
+  step(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array<ArrayBuffer> {
     checkSameLength(this.name, modelOutput, sample);
     this.cursor.indexOf(timestep, 'step');
     const { alphasCumprod } = this.schedule;

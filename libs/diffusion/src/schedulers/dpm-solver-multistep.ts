@@ -103,7 +103,7 @@ export class DpmSolverMultistepScheduler implements Scheduler {
     return sample;
   }
 
-  step(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array {
+  step(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array<ArrayBuffer> {
     checkSameLength(this.name, modelOutput, sample);
     const index = this.cursor.indexOf(timestep, 'step');
     const count = this.current.length;
@@ -136,7 +136,7 @@ export class DpmSolverMultistepScheduler implements Scheduler {
     return x0;
   }
 
-  private firstOrderUpdate(index: number, sample: Float32Array): Float32Array {
+  private firstOrderUpdate(index: number, sample: Float32Array): Float32Array<ArrayBuffer> {
     const t = alphaSigma(this.sigmas[index + 1]!);
     const s = alphaSigma(this.sigmas[index]!);
     const h = t.lambda - s.lambda;
@@ -146,7 +146,7 @@ export class DpmSolverMultistepScheduler implements Scheduler {
     return sample.map((x, i) => sampleCoeff * x + x0Coeff * m0[i]!);
   }
 
-  private secondOrderUpdate(index: number, sample: Float32Array): Float32Array {
+  private secondOrderUpdate(index: number, sample: Float32Array): Float32Array<ArrayBuffer> {
     const t = alphaSigma(this.sigmas[index + 1]!);
     const s0 = alphaSigma(this.sigmas[index]!);
     const s1 = alphaSigma(this.sigmas[index - 1]!);

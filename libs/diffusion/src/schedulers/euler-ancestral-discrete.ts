@@ -20,7 +20,7 @@ export class EulerAncestralDiscreteScheduler extends SigmaScheduler {
     this.config = config;
   }
 
-  step(modelOutput: Float32Array, timestep: number, sample: Float32Array, noise?: NoiseSource): Float32Array {
+  step(modelOutput: Float32Array, timestep: number, sample: Float32Array, noise?: NoiseSource): Float32Array<ArrayBuffer> {
     checkSameLength(this.name, modelOutput, sample);
     if (!noise) throw new Error(`${this.name}.step: needs a noise source (the 4th argument) for its ancestral noise`);
     const index = this.cursor.indexOf(timestep, 'step');

@@ -31,7 +31,7 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
     this.config = config;
   }
 
-  step(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array {
+  step(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array<ArrayBuffer> {
     checkSameLength(this.name, modelOutput, sample);
     const index = this.cursor.indexOf(timestep, 'step');
     const sigma = this.sigmas[index]!;

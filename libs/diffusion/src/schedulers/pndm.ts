@@ -80,7 +80,7 @@ export class PndmScheduler implements Scheduler {
     return sample;
   }
 
-  step(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array {
+  step(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array<ArrayBuffer> {
     checkSameLength(this.name, modelOutput, sample);
     this.cursor.indexOf(timestep, 'step');
     const out = this.counter < this.prkTimesteps.length && !this.config.skip_prk_steps
@@ -91,7 +91,7 @@ export class PndmScheduler implements Scheduler {
     return out;
   }
 
-  private stepPrk(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array {
+  private stepPrk(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array<ArrayBuffer> {
     const prevTimestep = timestep - (this.counter % 2 ? 0 : Math.floor(this.stepRatio / 2));
     const from = this.prkTimesteps[Math.floor(this.counter / 4) * 4]!;
     const phase = this.counter % 4;
@@ -111,7 +111,7 @@ export class PndmScheduler implements Scheduler {
     return this.prevSample(this.savedSample ?? sample, from, prevTimestep, output);
   }
 
-  private stepPlms(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array {
+  private stepPlms(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array<ArrayBuffer> {
     let from = timestep;
     let prevTimestep = timestep - this.stepRatio;
     if (this.counter !== 1) {
@@ -142,7 +142,7 @@ export class PndmScheduler implements Scheduler {
   }
 
   /** Formula (9) of the PNDM paper: x_{t-δ} from x_t and the (combined) noise estimate. */
-  private prevSample(sample: Float32Array, timestep: number, prevTimestep: number, modelOutput: ArrayLike<number>): Float32Array {
+  private prevSample(sample: Float32Array, timestep: number, prevTimestep: number, modelOutput: ArrayLike<number>): Float32Array<ArrayBuffer> {
     const { alphasCumprod } = this.schedule;
     const alphaProd = alphasCumprod[timestep]!;
     const alphaProdPrev = prevTimestep >= 0 ? alphasCumprod[prevTimestep]! : this.finalAlphaCumprod;

@@ -70,7 +70,7 @@ export abstract class SigmaScheduler implements Scheduler {
     return sample.map((x) => x / divisor);
   }
 
-  abstract step(modelOutput: Float32Array, timestep: number, sample: Float32Array, noise?: NoiseSource): Float32Array;
+  abstract step(modelOutput: Float32Array, timestep: number, sample: Float32Array, noise?: NoiseSource): Float32Array<ArrayBuffer>;
 }
 
 /** x0 predicted from the model output at noise level sigma (k-diffusion's denoiser parameterisations). */

@@ -40,5 +40,5 @@ export interface Scheduler {
   readonly initNoiseSigma: number;
   scaleModelInput(sample: Float32Array, timestep: number): Float32Array;
   /** One denoising step from `timestep` to the next; ancestral schedulers draw their noise from `noise`. */
-  step(modelOutput: Float32Array, timestep: number, sample: Float32Array, noise?: NoiseSource): Float32Array;
+  step(modelOutput: Float32Array, timestep: number, sample: Float32Array, noise?: NoiseSource): Float32Array<ArrayBuffer>;
 }

@@ -12,6 +12,11 @@ const IR_VERSION = 8;
 export const INLINE_LIMIT_BYTES = 1.8e9;
 /** External tensors start on this boundary so ONNX Runtime can map them instead of copying. */
 const EXTERNAL_ALIGNMENT = 65536;
+/**
+ * Smaller tensors stay inside the model: ONNX Runtime's shape inference reads shape and index
+ * constants at load and cannot read them from external data.
+ */
+const EXTERNAL_MIN_BYTES = 4096;
 
 const DATA_TYPE: Record<SymDtype, onnx.TensorProto.DataType> = {
   float32: onnx.TensorProto.DataType.FLOAT,
@@ -51,7 +56,10 @@ export function serializeModel(graph: OnnxGraph, options: SerializeOptions): Uin
   if (!options.externalData && total > INLINE_LIMIT_BYTES) {
     throw new Error(`${options.graphName}: ${(total / 1e9).toFixed(2)} GB of weights exceed what one protobuf can hold (${INLINE_LIMIT_BYTES / 1e9} GB): pass externalData`);
   }
-  const initializers = options.externalData ? writeExternal(used, options.externalData) : used.map(inlineTensor);
+  const external = options.externalData;
+  const initializers = external
+    ? writeExternal(used.filter(isExternal), external).concat(used.filter((i) => !isExternal(i)).map(inlineTensor))
+    : used.map(inlineTensor);
   const domains = new Set(graph.nodes.map((n) => n.domain));
   const opsetImport: onnx.IOperatorSetIdProto[] = [{ domain: '', version: OPSET }];
   if (domains.has(MS_DOMAIN)) opsetImport.push({ domain: MS_DOMAIN, version: 1 });
@@ -100,6 +108,10 @@ export function tensorBytes(init: Initializer): Uint8Array {
       if (!(values instanceof BigInt64Array)) throw new Error(`initializer ${init.name}: int64 data must be a BigInt64Array`);
       return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   }
+}
+
+function isExternal(init: Initializer): boolean {
+  return init.dtype !== 'int64' && initializerBytes(init) >= EXTERNAL_MIN_BYTES;
 }
 
 function inlineTensor(init: Initializer): onnx.ITensorProto {

@@ -77,6 +77,13 @@ export class OnnxGraphBuilder implements Ops<Sym> {
     return this.w.node('Mul', [this.w.as(x, dt), this.w.params.scalar(factor, dt)], x.shape, dt);
   }
 
+  clamp(x: Sym, min: number, max: number): Sym {
+    if (!(min <= max)) throw new Error(`${this.w.owner}: clamp needs min <= max, got [${min}, ${max}]`);
+    const dt = this.plan.compute(x);
+    const p = this.w.params;
+    return this.w.node('Clip', [this.w.as(x, dt), p.scalar(min, dt), p.scalar(max, dt)], x.shape, dt);
+  }
+
   silu(x: Sym): Sym {
     return this.sigmoidGate(x, 1);
   }

@@ -27,14 +27,24 @@ export class ParamStore {
     if (spec.kind === 'linear') {
       if (spec.shape.length !== 2) throw new Error(`${this.owner}: linear weight ${spec.name} must be 2-D [out, in], got ${formatShape(spec.shape)}`);
       const [out, inp] = spec.shape as [number, number];
-      this.graph.addInitializer({ name: spec.name, dims: [inp, out], dtype: 'float32', values: () => transpose2d(tensor.data, out, inp) });
+      this.graph.addInitializer({ name: spec.name, dims: [inp, out], dtype: 'float32', values: () => transpose2d(this.read(spec), out, inp) });
       this.transposed.add(spec.name);
     } else {
-      this.graph.addInitializer({ name: spec.name, dims: [...spec.shape], dtype: 'float32', values: () => tensor.data });
+      this.graph.addInitializer({ name: spec.name, dims: [...spec.shape], dtype: 'float32', values: () => this.read(spec) });
     }
     sym = { name: spec.name, shape: [...spec.shape], dtype: 'float32' };
     this.bySpec.set(spec.name, sym);
     return sym;
+  }
+
+  /**
+   * The weight's values, fetched when the model is written rather than held by the graph, so a
+   * weight map that produces tensors on demand is never all in memory at once.
+   */
+  private read(spec: ParamSpec): Float32Array {
+    const tensor = this.weights.get(spec.name);
+    if (!tensor || tensor.data.length !== sizeOf(spec.shape)) throw new Error(`${this.owner}: weight ${spec.name} changed or vanished while the model was written`);
+    return tensor.data;
   }
 
   /** Whether `sym` is a linear weight stored as [in, out]. */

@@ -1,6 +1,7 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { AttentionOptions, Conv2dOptions, Ops, ParamSpec, WeightMap } from '../ops';
 import type { HostTensor } from '../../tensor';
+import { batchedAttentionIsFast, multiHeadAttention } from './tfjs-attention';
 
 /** The tfjs namespace whose engine holds the chosen backend (tfjs-core, or tfjs-node's re-export of it). */
 export type TfModule = typeof tfc;
@@ -13,19 +14,26 @@ export class TfTensor {
   constructor(readonly value: tfc.Tensor, readonly image: boolean) {}
 }
 
-/** Keeps attention score tensors this small (values) by splitting the batch·heads axis into chunks. */
-const MAX_SCORE_VALUES = 64 * 1024 * 1024;
-/** Added to masked attention scores; finite so a row never turns into NaN. */
-const MASKED_SCORE = -1e9;
+export interface TfjsOpsOptions {
+  /** One batched product over batch·heads (default on backends where it is fast), or 2-D products per head. */
+  readonly batchedAttention?: boolean;
+  /** Batched attention splits batch·heads so a score tensor holds at most this many values (default 64 Mi). */
+  readonly maxScoreValues?: number;
+}
 
 /**
- * Ops on TensorFlow.js. Must be called inside the caller's `tf.tidy` (intermediates are not disposed
- * here); params are created once, kept out of any tidy, and freed by `dispose()`.
+ * Ops on TensorFlow.js. Each op frees its own temporaries at once; the tensors it returns belong to
+ * the caller's `tf.tidy`. Params are created once, kept out of any tidy, and freed by `dispose()`.
  */
 export class TfjsOps implements Ops<TfTensor> {
   private readonly params = new Map<string, TfTensor>();
+  private readonly batchedAttention: boolean;
+  private readonly maxScoreValues: number;
 
-  constructor(readonly tf: TfModule, private readonly weights: WeightMap) {}
+  constructor(readonly tf: TfModule, private readonly weights: WeightMap, options: TfjsOpsOptions = {}) {
+    this.batchedAttention = options.batchedAttention ?? batchedAttentionIsFast(tf.getBackend());
+    this.maxScoreValues = options.maxScoreValues ?? 64 * 1024 * 1024;
+  }
 
   /** Host data to a tensor: an 'image' is NCHW on the host and becomes an NHWC image tensor. */
   fromHost(data: Float32Array | Int32Array, shape: readonly number[], layout: 'image' | 'plain'): TfTensor {
@@ -101,7 +109,7 @@ export class TfjsOps implements Ops<TfTensor> {
   }
 
   scale(x: TfTensor, factor: number): TfTensor {
-    return new TfTensor(this.tf.mul(x.value, this.tf.scalar(factor, 'float32')), x.image);
+    return this.kept(x.image, () => this.tf.mul(x.value, this.tf.scalar(factor, 'float32')));
   }
 
   clamp(x: TfTensor, min: number, max: number): TfTensor {
@@ -109,16 +117,16 @@ export class TfjsOps implements Ops<TfTensor> {
   }
 
   silu(x: TfTensor): TfTensor {
-    return new TfTensor(this.siluOf(x.value), x.image);
+    return this.kept(x.image, () => this.siluOf(x.value));
   }
 
   gelu(x: TfTensor): TfTensor {
-    return new TfTensor(this.geluOf(x.value), x.image);
+    return this.kept(x.image, () => this.geluOf(x.value));
   }
 
   quickGelu(x: TfTensor): TfTensor {
     const tf = this.tf;
-    return new TfTensor(tf.mul(x.value, tf.sigmoid(tf.mul(x.value, tf.scalar(1.702, 'float32')))), x.image);
+    return this.kept(x.image, () => tf.mul(x.value, tf.sigmoid(tf.mul(x.value, tf.scalar(1.702, 'float32')))));
   }
 
   geglu(x: TfTensor): TfTensor {
@@ -126,8 +134,10 @@ export class TfjsOps implements Ops<TfTensor> {
     const last = x.value.rank - 1;
     const dim = x.value.shape[last];
     if (dim % 2 !== 0) throw new Error(`geglu needs an even last dimension, got ${dim}`);
-    const [a, gate] = tf.split(x.value, 2, last);
-    return new TfTensor(tf.mul(a, this.geluOf(gate)), false);
+    return this.kept(false, () => {
+      const [a, gate] = tf.split(x.value, 2, last);
+      return tf.mul(a, this.geluOf(gate));
+    });
   }
 
   linear(x: TfTensor, weight: TfTensor, bias?: TfTensor): TfTensor {
@@ -136,56 +146,47 @@ export class TfjsOps implements Ops<TfTensor> {
     const inFeatures = shape[shape.length - 1];
     const [wIn, outFeatures] = weight.value.shape;
     if (inFeatures !== wIn) throw new Error(`linear: input has ${inFeatures} features, the weight takes ${wIn}`);
-    const rows = tf.reshape(x.value, [-1, inFeatures]) as tfc.Tensor2D;
-    const y = tf.fused.matMul({ a: rows, b: weight.value as tfc.Tensor2D, bias: bias?.value });
-    return new TfTensor(tf.reshape(y, [...shape.slice(0, -1), outFeatures]), false);
+    return this.kept(false, () => {
+      const rows = tf.reshape(x.value, [-1, inFeatures]) as tfc.Tensor2D;
+      const y = tf.fused.matMul({ a: rows, b: weight.value as tfc.Tensor2D, bias: bias?.value });
+      return tf.reshape(y, [...shape.slice(0, -1), outFeatures]);
+    });
   }
 
   layerNorm(x: TfTensor, gamma: TfTensor, beta: TfTensor, eps: number): TfTensor {
     const tf = this.tf;
-    const { mean, variance } = tf.moments(x.value, -1, true);
-    const normed = tf.mul(tf.sub(x.value, mean), tf.rsqrt(tf.add(variance, tf.scalar(eps, 'float32'))));
-    return new TfTensor(tf.add(tf.mul(normed, gamma.value), beta.value), false);
+    return this.kept(false, () => {
+      const { mean, variance } = tf.moments(x.value, -1, true);
+      const normed = tf.mul(tf.sub(x.value, mean), tf.rsqrt(tf.add(variance, tf.scalar(eps, 'float32'))));
+      return tf.add(tf.mul(normed, gamma.value), beta.value);
+    });
   }
 
   attention(q: TfTensor, k: TfTensor, v: TfTensor, options: AttentionOptions): TfTensor {
-    const tf = this.tf;
-    const [batch, tq, channels] = q.value.shape as number[];
+    const [, , channels] = q.value.shape as number[];
     const tk = k.value.shape[1] as number;
     const heads = options.heads;
     if (channels % heads !== 0) throw new Error(`attention: ${channels} channels do not split into ${heads} heads`);
-    if (k.value.shape[2] !== channels || v.value.shape[2] !== channels || v.value.shape[1] !== tk) {
+    const [qs, ks, vs] = [q.value.shape, k.value.shape, v.value.shape];
+    if ([qs, ks, vs].some((s) => s.length !== 3) || ks[0] !== qs[0] || vs[0] !== qs[0] || ks[2] !== channels || vs[2] !== channels || vs[1] !== tk) {
       throw new Error(`attention: q [${q.value.shape}] k [${k.value.shape}] v [${v.value.shape}] do not match`);
     }
-    const headDim = channels / heads;
-    const split = (t: tfc.Tensor, len: number) =>
-      tf.reshape(tf.transpose(tf.reshape(t, [batch, len, heads, headDim]), [0, 2, 1, 3]), [batch * heads, len, headDim]) as tfc.Tensor3D;
-    // Scaling q before the product costs Tq·D multiplies instead of Tq·Tk.
-    const qh = tf.mul(split(q.value, tq), tf.scalar(1 / Math.sqrt(headDim), 'float32')) as tfc.Tensor3D;
-    const kh = split(k.value, tk);
-    const vh = split(v.value, tk);
-    const mask = options.causal ? this.causalMask(tq, tk) : undefined;
-    const rowsPerChunk = Math.max(1, Math.floor(MAX_SCORE_VALUES / (tq * tk)));
-    const pieces: tfc.Tensor3D[] = [];
-    for (let start = 0; start < batch * heads; start += rowsPerChunk) {
-      const size = Math.min(rowsPerChunk, batch * heads - start);
-      const whole = start === 0 && size === batch * heads;
-      const qc = whole ? qh : tf.slice(qh, [start, 0, 0], [size, tq, headDim]);
-      const kc = whole ? kh : tf.slice(kh, [start, 0, 0], [size, tk, headDim]);
-      const vc = whole ? vh : tf.slice(vh, [start, 0, 0], [size, tk, headDim]);
-      let scores: tfc.Tensor3D = tf.matMul(qc, kc, false, true);
-      if (mask) scores = tf.add(scores, mask);
-      pieces.push(tf.matMul(tf.softmax(scores), vc));
-    }
-    const out = pieces.length === 1 ? pieces[0] : tf.concat(pieces, 0);
-    const merged = tf.reshape(tf.transpose(tf.reshape(out, [batch, heads, tq, headDim]), [0, 2, 1, 3]), [batch, tq, channels]);
-    return new TfTensor(merged, false);
+    return this.kept(false, () =>
+      multiHeadAttention(this.tf, q.value as tfc.Tensor3D, k.value as tfc.Tensor3D, v.value as tfc.Tensor3D, {
+        heads,
+        causal: options.causal ?? false,
+        batched: this.batchedAttention,
+        maxScoreValues: this.maxScoreValues,
+      }),
+    );
   }
 
   embedding(ids: TfTensor, table: TfTensor): TfTensor {
     const tf = this.tf;
-    const indices = ids.value.dtype === 'int32' ? ids.value : tf.cast(tf.round(ids.value), 'int32');
-    return new TfTensor(tf.gather(table.value, indices), false);
+    return this.kept(false, () => {
+      const indices = ids.value.dtype === 'int32' ? ids.value : tf.cast(tf.round(ids.value), 'int32');
+      return tf.gather(table.value, indices);
+    });
   }
 
   conv2d(x: TfTensor, weight: TfTensor, bias: TfTensor | undefined, options: Conv2dOptions = {}): TfTensor {
@@ -198,16 +199,14 @@ export class TfjsOps implements Ops<TfTensor> {
     }
     const stride = options.stride ?? 1;
     const padding = options.padding ?? 0;
-    let padded = input;
-    let pad: 'valid' | number = 'valid';
-    if (typeof padding === 'number') {
-      pad = padding;
-    } else {
+    return this.kept(true, () => {
+      if (typeof padding === 'number') {
+        return tf.fused.conv2d({ x: input, filter, strides: [stride, stride], pad: padding, bias: bias?.value });
+      }
       const [top, bottom, left, right] = padding;
-      padded = tf.pad(input, [[0, 0], [top, bottom], [left, right], [0, 0]]);
-    }
-    const y = tf.fused.conv2d({ x: padded, filter, strides: [stride, stride], pad, bias: bias?.value });
-    return new TfTensor(y, true);
+      const padded = tf.pad(input, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+      return tf.fused.conv2d({ x: padded, filter, strides: [stride, stride], pad: 'valid', bias: bias?.value });
+    });
   }
 
   groupNorm(x: TfTensor, groups: number, gamma: TfTensor, beta: TfTensor, eps: number, activation?: 'silu'): TfTensor {
@@ -215,11 +214,13 @@ export class TfjsOps implements Ops<TfTensor> {
     const input = this.asImage(x, 'groupNorm');
     const [b, h, w, c] = input.shape as number[];
     if (c % groups !== 0) throw new Error(`groupNorm: ${c} channels do not split into ${groups} groups`);
-    const grouped = tf.reshape(input, [b, h, w, groups, c / groups]);
-    const { mean, variance } = tf.moments(grouped, [1, 2, 4], true);
-    const normed = tf.reshape(tf.mul(tf.sub(grouped, mean), tf.rsqrt(tf.add(variance, tf.scalar(eps, 'float32')))), [b, h, w, c]);
-    const y = tf.add(tf.mul(normed, gamma.value), beta.value);
-    return new TfTensor(activation === 'silu' ? this.siluOf(y) : y, true);
+    return this.kept(true, () => {
+      const grouped = tf.reshape(input, [b, h, w, groups, c / groups]);
+      const { mean, variance } = tf.moments(grouped, [1, 2, 4], true);
+      const normed = tf.reshape(tf.mul(tf.sub(grouped, mean), tf.rsqrt(tf.add(variance, tf.scalar(eps, 'float32')))), [b, h, w, c]);
+      const y = tf.add(tf.mul(normed, gamma.value), beta.value);
+      return activation === 'silu' ? this.siluOf(y) : y;
+    });
   }
 
   addChannels(x: TfTensor, v: TfTensor): TfTensor {
@@ -228,15 +229,17 @@ export class TfjsOps implements Ops<TfTensor> {
     if (v.value.rank !== 2 || c !== input.shape[3] || (b !== input.shape[0] && b !== 1)) {
       throw new Error(`addChannels: vector [${v.value.shape}] does not fit image [${this.shape(x)}]`);
     }
-    return new TfTensor(this.tf.add(input, this.tf.reshape(v.value, [b, 1, 1, c])), true);
+    return this.kept(true, () => this.tf.add(input, this.tf.reshape(v.value, [b, 1, 1, c])));
   }
 
   upsampleNearest2x(x: TfTensor): TfTensor {
     const input = this.asImage(x, 'upsampleNearest2x');
     const [b, h, w, c] = input.shape as number[];
     // Each pixel repeated into a 2×2 block: exact on every backend, unlike resize kernels' index maths.
-    const rows = this.tf.broadcastTo(this.tf.reshape(input, [b, h, 1, w, 1, c]), [b, h, 2, w, 2, c]);
-    return new TfTensor(this.tf.reshape(rows, [b, 2 * h, 2 * w, c]), true);
+    return this.kept(true, () => {
+      const blocks = this.tf.broadcastTo(this.tf.reshape(input, [b, h, 1, w, 1, c]), [b, h, 2, w, 2, c]);
+      return this.tf.reshape(blocks, [b, 2 * h, 2 * w, c]);
+    });
   }
 
   concatChannels(a: TfTensor, b: TfTensor): TfTensor {
@@ -270,7 +273,12 @@ export class TfjsOps implements Ops<TfTensor> {
 
   private elementwise(a: TfTensor, b: TfTensor, op: (x: tfc.Tensor, y: tfc.Tensor) => tfc.Tensor): TfTensor {
     const image = a.image || b.image;
-    return new TfTensor(op(this.stored(a, image), this.stored(b, image)), image);
+    return this.kept(image, () => op(this.stored(a, image), this.stored(b, image)));
+  }
+
+  /** Runs one op's tfjs calls in their own scope, so only its result outlives it. */
+  private kept(image: boolean, compute: () => tfc.Tensor): TfTensor {
+    return new TfTensor(this.tf.tidy(compute), image);
   }
 
   /** A plain 4-D tensor combined with an image holds NCHW values: bring it to the image layout. */
@@ -298,10 +306,5 @@ export class TfjsOps implements Ops<TfTensor> {
     return tf.mul(half, tf.add(tf.scalar(1, 'float32'), tf.erf(tf.mul(x, tf.scalar(Math.SQRT1_2, 'float32')))));
   }
 
-  private causalMask(tq: number, tk: number): tfc.Tensor2D {
-    const tf = this.tf;
-    const mask = new Float32Array(tq * tk);
-    for (let i = 0; i < tq; i++) for (let j = i + 1; j < tk; j++) mask[i * tk + j] = MASKED_SCORE;
-    return tf.tensor2d(mask, [tq, tk]);
-  }
+
 }

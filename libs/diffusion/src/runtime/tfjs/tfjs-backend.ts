@@ -14,19 +14,22 @@ export interface LoadedBackend {
   readonly version: string;
   /** The package that provided it. */
   readonly packageName: string;
+  /** Why better backends were passed over (installed but failed to start). */
+  readonly skipped: readonly string[];
 }
-
-type Loader = () => Promise<LoadedBackend>;
 
 // The optional native packages are required by a computed name, so that neither TypeScript nor a
 // bundler insists on them: their install downloads libtensorflow, and most machines go without.
 function optionalRequire(name: string): unknown {
   try {
+    require.resolve(name);
+  } catch {
+    return undefined;
+  }
+  try {
     return require(name) as unknown;
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'MODULE_NOT_FOUND' && err.message.includes(name)) return undefined;
-    throw new Error(`${name} is installed but failed to load: ${err.message}`);
+    throw new Error(`${name} is installed but failed to load: ${(e as Error).message}`);
   }
 }
 
@@ -35,43 +38,41 @@ async function activate(tf: TfModule, backend: string, packageName: string): Pro
   await tf.ready();
 }
 
-function loadNative(packageName: string): Loader | undefined {
-  const tf = optionalRequire(packageName) as (TfModule & { version?: Record<string, string> }) | undefined;
-  if (!tf) return undefined;
-  return async () => {
-    await activate(tf, 'tensorflow', packageName);
-    const kernels = tf.backend() as { isUsingGpuDevice?: boolean };
-    return {
-      tf,
-      backend: 'tensorflow',
-      device: kernels.isUsingGpuDevice ? 'cuda' : 'cpu',
-      version: tf.version_core,
-      packageName,
-    };
-  };
+const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+
+/** The first native package that is installed and starts, else undefined; `skipped` collects why others did not. */
+async function loadNative(skipped: string[]): Promise<LoadedBackend | undefined> {
+  for (const packageName of NATIVE_PACKAGES) {
+    try {
+      const tf = optionalRequire(packageName) as TfModule | undefined;
+      if (!tf) continue;
+      await activate(tf, 'tensorflow', packageName);
+      const kernels = tf.backend() as { isUsingGpuDevice?: boolean };
+      return { tf, backend: 'tensorflow', device: kernels.isUsingGpuDevice ? 'cuda' : 'cpu', version: tf.version_core, packageName, skipped };
+    } catch (e) {
+      skipped.push((e as Error).message);
+    }
+  }
+  return undefined;
 }
 
-const loadWasm: Loader = async () => {
+async function loadWasm(skipped: string[]): Promise<LoadedBackend> {
   const tf = require('@tensorflow/tfjs-core') as TfModule;
   const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
   // In Node the .wasm binaries are read from disk, next to the package's own entry point.
   wasm.setWasmPaths(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + sep);
   await activate(tf, 'wasm', '@tensorflow/tfjs-backend-wasm');
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
-  return { tf, backend: 'wasm', device: simd ? 'cpu (wasm simd)' : 'cpu (wasm)', version: tf.version_core, packageName: '@tensorflow/tfjs-backend-wasm' };
-};
+  return { tf, backend: 'wasm', device: simd ? 'cpu (wasm simd)' : 'cpu (wasm)', version: tf.version_core, packageName: '@tensorflow/tfjs-backend-wasm', skipped };
+}
 
-const loadCpu: Loader = async () => {
+async function loadCpu(skipped: string[]): Promise<LoadedBackend> {
   const tf = require('@tensorflow/tfjs-core') as TfModule;
   require('@tensorflow/tfjs-backend-cpu');
   await activate(tf, 'cpu', '@tensorflow/tfjs-backend-cpu');
   // Its first tensor would print advice to install tfjs-node; the backend is reported in info instead.
   (tf.backend() as { firstUse?: boolean }).firstUse = false;
-  return { tf, backend: 'cpu', device: 'cpu', version: tf.version_core, packageName: '@tensorflow/tfjs-backend-cpu' };
-};
-
-function nativeLoader(): Loader | undefined {
-  return loadNative('@tensorflow/tfjs-node-gpu') ?? loadNative('@tensorflow/tfjs-node');
+  return { tf, backend: 'cpu', device: 'cpu', version: tf.version_core, packageName: '@tensorflow/tfjs-backend-cpu', skipped };
 }
 
 export function parseBackendName(value: string | undefined): TfjsBackendName | undefined {
@@ -82,25 +83,28 @@ export function parseBackendName(value: string | undefined): TfjsBackendName | u
   return value as TfjsBackendName;
 }
 
-/** Loads the asked backend, or the best installed one: tfjs-node-gpu, tfjs-node, wasm, cpu. */
+/** Loads the asked backend, or the best one that starts: tfjs-node-gpu, tfjs-node, wasm, cpu. */
 export async function loadBackend(asked: TfjsBackendName | undefined): Promise<LoadedBackend> {
+  const skipped: string[] = [];
   switch (asked) {
     case 'tensorflow': {
-      const native = nativeLoader();
-      if (!native) throw new Error(`tfjs backend 'tensorflow' needs @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node, and neither is installed`);
-      return native();
+      const native = await loadNative(skipped);
+      if (native) return native;
+      const why = skipped.length > 0 ? skipped.join('; ') : 'neither is installed';
+      throw new Error(`tfjs backend 'tensorflow' needs @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node: ${why}`);
     }
     case 'wasm':
-      return loadWasm();
+      return loadWasm(skipped);
     case 'cpu':
-      return loadCpu();
+      return loadCpu(skipped);
     case undefined: {
-      const native = nativeLoader();
-      if (native) return native();
+      const native = await loadNative(skipped);
+      if (native) return native;
       try {
-        return await loadWasm();
-      } catch {
-        return loadCpu();
+        return await loadWasm(skipped);
+      } catch (e) {
+        skipped.push((e as Error).message);
+        return loadCpu(skipped);
       }
     }
   }

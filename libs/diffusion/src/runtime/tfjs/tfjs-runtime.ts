@@ -1,6 +1,6 @@
 import type { Component, HostInput } from '../../models/component';
 import type { WeightMap } from '../../ops/ops';
-import { TfjsOps, type TfTensor } from '../../ops/tfjs/tfjs-ops';
+import { TfjsOps, type TfTensor, type TfjsOpsOptions } from '../../ops/tfjs/tfjs-ops';
 import { sizeOf, type HostTensor } from '../../tensor';
 import type { Executor, Policy, Runtime, RuntimeInfo } from '../runtime';
 import { BACKEND_ENV, loadBackend, parseBackendName, type LoadedBackend, type TfjsBackendName } from './tfjs-backend';
@@ -41,9 +41,14 @@ export class TfjsRuntime implements Runtime {
     return this.loaded.tf;
   }
 
+  /** Why better backends were passed over (installed but failed to start): worth a log line. */
+  get skippedBackends(): readonly string[] {
+    return this.loaded.skipped;
+  }
+
   /** Ops bound to this backend over the given weights; call inside `tf.tidy`, `dispose()` when done. */
-  createOps(weights: WeightMap): TfjsOps {
-    return new TfjsOps(this.loaded.tf, weights);
+  createOps(weights: WeightMap, options?: TfjsOpsOptions): TfjsOps {
+    return new TfjsOps(this.loaded.tf, weights, options);
   }
 
   unsupportedReason(policy: Policy): string | undefined {

@@ -1,0 +1,10 @@
+// The API process: `node dist/apps/api/src/main.js`, configured by environment (see docs/farm.md).
+import { startApi } from './bootstrap';
+import { apiSettingsFromEnv } from './settings';
+
+startApi(apiSettingsFromEnv(), { logger: ['log', 'error', 'warn'] })
+  .then(({ url }) => console.log(`sdfarm API listening on ${url} (docs at ${url}/docs, dashboard at ${url}/queues)`))
+  .catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });

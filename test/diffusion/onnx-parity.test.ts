@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { clipTextInputs, createClipTextEncoder } from '../../libs/diffusion/src/models/clip-text';
+import type { Component, HostInput } from '../../libs/diffusion/src/models/component';
+import { createUNet, timestepProjection } from '../../libs/diffusion/src/models/unet';
+import { createVaeDecoder, createVaeEncoder, parseVaeConfig } from '../../libs/diffusion/src/models/vae';
+import type { WeightMap } from '../../libs/diffusion/src/ops/ops';
+import { OnnxRuntime } from '../../libs/diffusion/src/runtime/onnx/onnx-runtime';
+import type { CompilePolicy, Policy } from '../../libs/diffusion/src/runtime/runtime';
+import { TfjsRuntime } from '../../libs/diffusion/src/runtime/tfjs/tfjs-runtime';
+import type { HostTensor } from '../../libs/diffusion/src/tensor';
+import { readSafetensors } from '../../libs/diffusion/src/weights/safetensors';
+import { fixtureExpected, fixtureModel, type FixtureName } from '../support/paths';
+import { difference, tempCacheDir } from './onnx-support/helpers';
+
+const FIXTURES: readonly FixtureName[] = ['tiny-sd15', 'tiny-sd21v'];
+const COMPILES: readonly CompilePolicy[] = ['eager', 'jit'];
+
+/** The fixtures README's float32 bar: max abs error ≤ 1e-4 × max(1, max |ref|). */
+function assertWithinBar(actual: HostTensor | undefined, expected: HostTensor, what: string): void {
+  assert.ok(actual, `${what}: no output`);
+  assert.deepEqual([...actual.shape], [...expected.shape], `${what}: shape`);
+  const d = difference(actual, expected);
+  assert.ok(d.maxAbs <= 1e-4 * d.scale, `${what}: max abs error ${d.maxAbs.toExponential(3)} > bar ${(1e-4 * d.scale).toExponential(3)}`);
+}
+
+async function json(path: string): Promise<Record<string, unknown>> {
+  return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+}
+
+function only(weights: WeightMap, component: Component): WeightMap {
+  return new Map(component.params.map((p) => [p.name, weights.get(p.name)!] as const));
+}
+
+const image = (t: HostTensor): HostInput => ({ data: t.data, shape: t.shape, layout: 'image' });
+const plain = (t: HostTensor): HostInput => ({ data: t.data, shape: t.shape, layout: 'plain' });
+
+interface Case {
+  readonly component: Component;
+  readonly weights: WeightMap;
+  readonly inputs: Record<string, HostInput>;
+  readonly expected: Record<string, HostTensor>;
+}
+
+/** The text encoder, UNet and VAE decoder of a fixture, with their reference inputs and outputs. */
+async function fixtureCases(name: FixtureName): Promise<Record<'text_encoder' | 'unet' | 'vae_decoder' | 'vae_encoder', Case>> {
+  const model = fixtureModel(name);
+  const tensors = await readSafetensors(join(fixtureExpected(name), 'tensors.safetensors'));
+  const get = (key: string): HostTensor => {
+    const t = tensors.get(key);
+    assert.ok(t, `${name}: ${key} is in the fixture`);
+    return t;
+  };
+
+  const encoder = createClipTextEncoder(await json(join(model, 'text_encoder', 'config.json')));
+  const textWeights = await readSafetensors(join(model, 'text_encoder', 'model.safetensors'));
+  const ids = get('text_encoder.input_ids');
+
+  const unet = createUNet(await json(join(model, 'unet', 'config.json')));
+  const sample = get('unet.sample');
+
+  const vaeConfig = parseVaeConfig(await json(join(model, 'vae', 'config.json')));
+  const vaeWeights = await readSafetensors(join(model, 'vae', 'diffusion_pytorch_model.safetensors'));
+  const decoder = createVaeDecoder(vaeConfig);
+  const vaeEncoder = createVaeEncoder(vaeConfig);
+
+  return {
+    text_encoder: {
+      component: encoder,
+      weights: only(textWeights, encoder),
+      inputs: clipTextInputs(Int32Array.from(ids.data), ids.shape[0]!, ids.shape[1]!),
+      expected: { last_hidden_state: get('text_encoder.last_hidden_state'), penultimate_hidden_state: get('text_encoder.penultimate_hidden_state') },
+    },
+    unet: {
+      component: unet,
+      weights: await readSafetensors(join(model, 'unet', 'diffusion_pytorch_model.safetensors')),
+      inputs: {
+        sample: image(sample),
+        time_proj: timestepProjection(Array.from(get('unet.timestep').data), unet.config),
+        encoder_hidden_states: plain(get('unet.encoder_hidden_states')),
+      },
+      expected: { out: get('unet.out') },
+    },
+    vae_decoder: { component: decoder, weights: only(vaeWeights, decoder), inputs: { latent: image(get('vae.latent')) }, expected: { image: get('vae.decoded') } },
+    vae_encoder: {
+      component: vaeEncoder,
+      weights: only(vaeWeights, vaeEncoder),
+      inputs: { image: image(get('vae.image')) },
+      expected: { mean: get('vae.posterior_mean'), logvar: get('vae.posterior_logvar') },
+    },
+  };
+}
+
+async function runOnce(runtime: OnnxRuntime | TfjsRuntime, c: Case, policy: Policy): Promise<Record<string, HostTensor>> {
+  const executor = await runtime.prepare(c.component, c.weights, policy);
+  try {
+    return await executor.run(c.inputs);
+  } finally {
+    executor.dispose();
+  }
+}
+
+describe('ONNX Runtime (CPU) reproduces the fixtures\' reference outputs, eager and jit', () => {
+  const cache = tempCacheDir('onnx-parity');
+  let runtime: OnnxRuntime;
+  let emulating: OnnxRuntime;
+  before(async () => {
+    runtime = await OnnxRuntime.create({ cacheDir: cache.dir });
+    emulating = await OnnxRuntime.create({ cacheDir: cache.dir, cpuFloat16: 'emulate' });
+  });
+  after(() => cache.remove());
+
+  for (const name of FIXTURES) {
+    it(`${name}: text encoder, UNet, VAE decoder and encoder within the float32 bar; mixed_float16's difference reported`, async (t) => {
+      const cases = await fixtureCases(name);
+      for (const [part, c] of Object.entries(cases)) {
+        for (const compile of COMPILES) {
+          const out = await runOnce(runtime, c, { precision: 'float32', compile });
+          for (const [output, expected] of Object.entries(c.expected)) assertWithinBar(out[output], expected, `${name} ${part}.${output} (${compile})`);
+        }
+        if (part === 'unet' || part === 'vae_decoder') {
+          const mixed = await runOnce(emulating, c, { precision: 'mixed_float16', compile: 'eager' });
+          for (const [output, expected] of Object.entries(c.expected)) {
+            const d = difference(mixed[output]!, expected);
+            t.diagnostic(`${name} ${part}.${output} mixed_float16 (CPU-emulated) vs reference: max abs ${d.maxAbs.toExponential(2)}, mean abs ${d.meanAbs.toExponential(2)}, PSNR ${d.psnr.toFixed(1)} dB (scale ${d.scale.toFixed(2)})`);
+            assert.ok(Number.isFinite(d.maxAbs) && d.maxAbs > 0, `${part}.${output}: mixed_float16 must differ from float32, and stay finite`);
+          }
+        }
+      }
+    });
+  }
+
+  it('tfjs and ONNX Runtime agree on the UNet output within the float32 bar', async () => {
+    const tfjs = await TfjsRuntime.create();
+    const c = (await fixtureCases('tiny-sd21v')).unet;
+    const fromTfjs = (await runOnce(tfjs, c, { precision: 'float32', compile: 'eager' })).out!;
+    const fromOrt = (await runOnce(runtime, c, { precision: 'float32', compile: 'jit' })).out!;
+    assertWithinBar(fromOrt, fromTfjs, 'onnxruntime jit vs tfjs');
+  });
+});

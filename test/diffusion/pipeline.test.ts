@@ -1,0 +1,124 @@
+import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import { loadPipeline } from '../../libs/diffusion/src/pipeline/load-pipeline';
+import type { Pipeline } from '../../libs/diffusion/src/pipeline/types';
+import { TfjsRuntime } from '../../libs/diffusion/src/runtime/tfjs/tfjs-runtime';
+import { readSafetensors } from '../../libs/diffusion/src/weights/safetensors';
+import { fixtureExpected, fixtureModel, repoRoot, type FixtureName } from '../support/paths';
+
+const run = promisify(execFile);
+
+interface PipelineCase {
+  prompts: string[];
+  negative_prompt: string;
+  guidance_scale: number;
+  num_inference_steps: number;
+  scheduler: string;
+  height: number;
+  width: number;
+  timesteps: number[];
+}
+
+async function expectedPng(name: FixtureName, i: number): Promise<Buffer> {
+  const { data, info } = await sharp(join(fixtureExpected(name), `pipeline_${i}.png`)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  assert.equal(info.channels, 3);
+  return data;
+}
+
+function maxByteDiff(a: Uint8Array, b: Uint8Array): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+for (const name of ['tiny-sd15', 'tiny-sd21v'] as const) {
+  describe(`text-to-image pipeline against diffusers: ${name}`, () => {
+    let pipeline: Pipeline;
+    let spec: PipelineCase;
+    let tensors: Map<string, { data: Float32Array; shape: readonly number[] }>;
+
+    before(async () => {
+      spec = JSON.parse(await readFile(join(fixtureExpected(name), 'pipeline.json'), 'utf8')) as PipelineCase;
+      tensors = await readSafetensors(join(fixtureExpected(name), 'tensors.safetensors'));
+      pipeline = await loadPipeline(fixtureModel(name), { runtime: await TfjsRuntime.create(), policy: { precision: 'float32', compile: 'eager' } });
+    });
+    after(() => pipeline?.dispose());
+
+    it('reproduces the final latents, the float image (±1e-3) and every PNG (±1 per channel)', async () => {
+      const latents = (await readSafetensors(join(fixtureExpected(name), 'latents.safetensors'))).get('latents')!;
+      const steps: number[] = [];
+      const out = await pipeline.render(
+        {
+          prompts: spec.prompts,
+          negativePrompt: spec.negative_prompt,
+          guidanceScale: spec.guidance_scale,
+          steps: spec.num_inference_steps,
+          width: spec.width,
+          height: spec.height,
+          batchSize: 1,
+          latents,
+        },
+        { onStep: (s) => steps.push(s.timestep) },
+      );
+      assert.deepEqual(steps, spec.timesteps, 'the scheduler visits the reference timesteps');
+      assert.equal(out.timings.stepsMs.length, spec.timesteps.length);
+      const ref = tensors.get('pipeline.image')!;
+      assert.deepEqual(out.imageTensor.shape, ref.shape);
+      let err = 0;
+      for (let i = 0; i < ref.data.length; i++) err = Math.max(err, Math.abs(out.imageTensor.data[i]! - ref.data[i]!));
+      assert.ok(err <= 1e-3, `float image max abs error ${err} > 1e-3`);
+      for (const [i, image] of out.images.entries()) {
+        assert.ok(maxByteDiff(image.rgb, await expectedPng(name, i)) <= 1, `image ${i} differs by more than 1 per channel`);
+      }
+    });
+
+    it('`sdfarm render --latents` writes the same PNGs and a result.json with every step timed', async () => {
+      const out = await mkdtemp(join(tmpdir(), 'sdfarm-render-'));
+      try {
+        const args = [join(repoRoot(), 'bin', 'sdfarm.js'), 'render', '--model', fixtureModel(name),
+          ...spec.prompts.flatMap((p) => ['--prompt', p]), '--negative-prompt', spec.negative_prompt,
+          '--guidance', String(spec.guidance_scale), '--steps', String(spec.num_inference_steps),
+          '--latents', join(fixtureExpected(name), 'latents.safetensors'), '--out', out];
+        await run(process.execPath, args, { cwd: repoRoot() });
+        for (let i = 0; i < spec.prompts.length; i++) {
+          const { data } = await sharp(join(out, `${i}.png`)).raw().toBuffer({ resolveWithObject: true });
+          assert.ok(maxByteDiff(data, await expectedPng(name, i)) <= 1, `${i}.png differs by more than 1 per channel`);
+        }
+        const result = JSON.parse(await readFile(join(out, 'result.json'), 'utf8'));
+        assert.equal(result.timings.stepsMs.length, spec.timesteps.length);
+        assert.equal(result.runtime.runtime, 'tfjs');
+        assert.equal(result.width, spec.width);
+        assert.equal(result.height, spec.height);
+      } finally {
+        await rm(out, { recursive: true, force: true });
+      }
+    });
+  });
+}
+
+describe('render input checks', () => {
+  it('refuses width 513 naming the field, before any compute', async () => {
+    const pipeline = await loadPipeline(fixtureModel('tiny-sd15'), { runtime: await TfjsRuntime.create(), policy: { precision: 'float32', compile: 'eager' } });
+    try {
+      await assert.rejects(pipeline.render({ prompts: ['x'], steps: 2, guidanceScale: 7.5, width: 513, height: 128, batchSize: 1, seed: 1 }), /width: a positive multiple of 8, got 513/);
+      await assert.rejects(pipeline.render({ prompts: [], steps: 2, guidanceScale: 7.5, width: 128, height: 128, batchSize: 1 }), /prompts/);
+      await assert.rejects(pipeline.render({ prompts: ['x'], steps: 0, guidanceScale: 7.5, width: 128, height: 128, batchSize: 1 }), /steps: an integer from 1 to 200/);
+    } finally {
+      pipeline.dispose();
+    }
+  });
+
+  it('refuses policies tfjs cannot honour instead of ignoring them', async () => {
+    await assert.rejects(
+      loadPipeline(fixtureModel('tiny-sd15'), { runtime: await TfjsRuntime.create(), policy: { precision: 'mixed_float16', compile: 'eager' } }),
+      /float16|mixed_float16/,
+    );
+  });
+});
