@@ -390,6 +390,7 @@ describe('TfjsOps against naive references', () => {
         ['conv2d', () => ops.conv2d(x, kernel, g, { stride: 2, padding: [1, 0, 0, 1] })],
         ['upsampleNearest2x', () => ops.upsampleNearest2x(x)],
         ['add', () => ops.add(x, perChannel)],
+        ['scope over a block', () => ops.scope(() => ops.add(ops.conv2d(ops.groupNorm(x, 2, g, g, 1e-5, 'silu'), kernel, g, { padding: 1 }), x))],
       ];
       for (const [name, call] of calls) {
         const before = tf.memory().numTensors;
@@ -398,6 +399,14 @@ describe('TfjsOps against naive references', () => {
       }
     });
     ops.dispose();
+  });
+
+  test('scope keeps its result usable and its image layout', async () => {
+    const x = random([1, 4, 3, 3]);
+    const gamma = weight('g', random([4]), 'vector');
+    const scoped = await evaluate([gamma], (ops) => ops.scope(() => ops.groupNorm(img(ops, x), 2, ops.param(gamma.spec), ops.param(gamma.spec), 1e-5)));
+    const direct = await evaluate([gamma], (ops) => ops.groupNorm(img(ops, x), 2, ops.param(gamma.spec), ops.param(gamma.spec), 1e-5));
+    assertClose(scoped, direct, 'scope', 0);
   });
 
   test('param: lays weights out once and names missing or misshapen ones', async () => {

@@ -40,6 +40,11 @@ export interface Conv2dOptions {
  */
 export interface Ops<T> {
   shape(x: T): readonly number[];
+  /**
+   * Runs `fn` and frees every intermediate it made except its result. Models wrap each block in one, so
+   * an eager runtime holds a block's temporaries only while the block runs; a recorder just calls `fn`.
+   */
+  scope(fn: () => T): T;
   /** The weight named by the spec, laid out for this implementation (cached: call it freely). */
   param(spec: ParamSpec): T;
 

@@ -97,7 +97,7 @@ export class ClipTextEncoder implements Component {
     let penultimate = hidden;
     this.layers.forEach((layer, i) => {
       if (i === this.layers.length - 1) penultimate = hidden;
-      hidden = layer.forward(o, hidden);
+      hidden = o.scope(() => layer.forward(o, hidden));
     });
     return { last_hidden_state: this.finalNorm.forward(o, hidden), penultimate_hidden_state: penultimate };
   }

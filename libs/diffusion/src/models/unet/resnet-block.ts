@@ -36,13 +36,15 @@ export class ResnetBlock {
 
   /** `tembSilu` is SiLU(time embedding) [B, temb]: every block applies that same SiLU first, so the caller does it once. */
   forward<T>(o: Ops<T>, x: T, tembSilu: T): T {
-    let h = this.norm1.forward(o, x, 'silu');
-    h = this.conv1.forward(o, h);
-    h = o.addChannels(h, this.timeEmbProj.forward(o, tembSilu));
-    h = this.norm2.forward(o, h, 'silu');
-    h = this.conv2.forward(o, h);
-    const shortcut = this.convShortcut ? this.convShortcut.forward(o, x) : x;
-    const out = o.add(shortcut, h);
-    return this.outputScaleFactor === 1 ? out : o.scale(out, 1 / this.outputScaleFactor);
+    return o.scope(() => {
+      let h = this.norm1.forward(o, x, 'silu');
+      h = this.conv1.forward(o, h);
+      h = o.addChannels(h, this.timeEmbProj.forward(o, tembSilu));
+      h = this.norm2.forward(o, h, 'silu');
+      h = this.conv2.forward(o, h);
+      const shortcut = this.convShortcut ? this.convShortcut.forward(o, x) : x;
+      const out = o.add(shortcut, h);
+      return this.outputScaleFactor === 1 ? out : o.scale(out, 1 / this.outputScaleFactor);
+    });
   }
 }

@@ -53,17 +53,19 @@ export class Transformer2D {
 
   /** x [B, C, H, W], context [B, Tc, cross_attention_dim] → [B, C, H, W]. */
   forward<T>(o: Ops<T>, x: T, context: T): T {
-    const [, , height, width] = o.shape(x) as [number, number, number, number];
-    const normed = this.norm.forward(o, x);
-    let tokens =
-      this.projIn.kind === 'conv'
-        ? o.toTokens(this.projIn.layer.forward(o, normed))
-        : this.projIn.layer.forward(o, o.toTokens(normed));
-    for (const block of this.blocks) tokens = block.forward(o, tokens, context);
-    const out =
-      this.projOut.kind === 'conv'
-        ? this.projOut.layer.forward(o, o.fromTokens(tokens, height, width))
-        : o.fromTokens(this.projOut.layer.forward(o, tokens), height, width);
-    return o.add(out, x);
+    return o.scope(() => {
+      const [, , height, width] = o.shape(x) as [number, number, number, number];
+      const normed = this.norm.forward(o, x);
+      let tokens =
+        this.projIn.kind === 'conv'
+          ? o.toTokens(this.projIn.layer.forward(o, normed))
+          : this.projIn.layer.forward(o, o.toTokens(normed));
+      for (const block of this.blocks) tokens = block.forward(o, tokens, context);
+      const out =
+        this.projOut.kind === 'conv'
+          ? this.projOut.layer.forward(o, o.fromTokens(tokens, height, width))
+          : o.fromTokens(this.projOut.layer.forward(o, tokens), height, width);
+      return o.add(out, x);
+    });
   }
 }

@@ -22,14 +22,16 @@ export class VaeAttentionBlock {
   }
 
   forward<T>(o: Ops<T>, x: T): T {
-    const [, , height, width] = o.shape(x) as [number, number, number, number];
-    const tokens = o.toTokens(this.groupNorm.forward(o, x));
-    const q = this.toQ.forward(o, tokens);
-    const k = this.toK.forward(o, tokens);
-    const v = this.toV.forward(o, tokens);
-    // diffusers builds this layer with upcast_softmax: a float16 path keeps the softmax in float32.
-    const attended = o.attention(q, k, v, { heads: 1, upcast: true });
-    const out = this.toOut.forward(o, attended);
-    return o.add(x, o.fromTokens(out, height, width));
+    return o.scope(() => {
+      const [, , height, width] = o.shape(x) as [number, number, number, number];
+      const tokens = o.toTokens(this.groupNorm.forward(o, x));
+      const q = this.toQ.forward(o, tokens);
+      const k = this.toK.forward(o, tokens);
+      const v = this.toV.forward(o, tokens);
+      // diffusers builds this layer with upcast_softmax: a float16 path keeps the softmax in float32.
+      const attended = o.attention(q, k, v, { heads: 1, upcast: true });
+      const out = this.toOut.forward(o, attended);
+      return o.add(x, o.fromTokens(out, height, width));
+    });
   }
 }

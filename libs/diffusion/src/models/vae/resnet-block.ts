@@ -23,11 +23,13 @@ export class VaeResnetBlock {
   }
 
   forward<T>(o: Ops<T>, x: T): T {
-    let h = this.norm1.forward(o, x, 'silu');
-    h = this.conv1.forward(o, h);
-    h = this.norm2.forward(o, h, 'silu');
-    h = this.conv2.forward(o, h);
-    const shortcut = this.convShortcut ? this.convShortcut.forward(o, x) : x;
-    return o.add(shortcut, h);
+    return o.scope(() => {
+      let h = this.norm1.forward(o, x, 'silu');
+      h = this.conv1.forward(o, h);
+      h = this.norm2.forward(o, h, 'silu');
+      h = this.conv2.forward(o, h);
+      const shortcut = this.convShortcut ? this.convShortcut.forward(o, x) : x;
+      return o.add(shortcut, h);
+    });
   }
 }

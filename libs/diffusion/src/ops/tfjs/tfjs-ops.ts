@@ -72,6 +72,16 @@ export class TfjsOps implements Ops<TfTensor> {
     return x.image ? [s[0], s[3], s[1], s[2]] : s;
   }
 
+  scope(fn: () => TfTensor): TfTensor {
+    let image = false;
+    const value = this.tf.tidy(() => {
+      const result = fn();
+      image = result.image;
+      return result.value;
+    });
+    return new TfTensor(value, image);
+  }
+
   param(spec: ParamSpec): TfTensor {
     const cached = this.params.get(spec.name);
     if (cached) return cached;
