@@ -401,6 +401,18 @@ describe('TfjsOps against naive references', () => {
     ops.dispose();
   });
 
+  test('resizeNearest picks source pixel floor(dst · in / out), as PyTorch', async () => {
+    const x = random([2, 3, 4, 5]);
+    for (const [oh, ow] of [[9, 11], [7, 10], [8, 10], [3, 2]] as const) {
+      const expected = new Float32Array(2 * 3 * oh * ow);
+      let k = 0;
+      for (let n = 0; n < 2; n++) for (let c = 0; c < 3; c++) for (let h = 0; h < oh; h++) for (let w = 0; w < ow; w++) {
+        expected[k++] = x.data[((n * 3 + c) * 4 + Math.floor((h * 4) / oh)) * 5 + Math.floor((w * 5) / ow)]!;
+      }
+      assertClose(await evaluate([], (ops) => ops.resizeNearest(img(ops, x), oh, ow)), { data: expected, shape: [2, 3, oh, ow] }, `resizeNearest ${oh}×${ow}`, 0);
+    }
+  });
+
   test('scope keeps its result usable and its image layout', async () => {
     const x = random([1, 4, 3, 3]);
     const gamma = weight('g', random([4]), 'vector');

@@ -188,12 +188,12 @@ describe('UNet2DConditionModel: a layout the fixtures never use', () => {
     assert.ok(err <= 1e-5 * Math.max(1, maxAbs(out.data)), `batch entry ${one} differs from its own run by ${err}`);
   });
 
-  it('rejects a latent whose size the up path cannot restore', async () => {
-    const odd: HostInput = { data: new Float32Array(3 * 8 * 10), shape: [1, 3, 8, 10], layout: 'image' };
-    await assert.rejects(
-      executor.run({ sample: odd, time_proj: timestepProjection([1], unet.config), encoder_hidden_states: { ...context, data: context.data.slice(0, tokens * 24), shape: [1, tokens, 24] } }),
-      /multiples of 4.*8×10/,
-    );
+  it('runs latents whose size is no multiple of the down factor, upsampling to each skip state as diffusers does', async () => {
+    const odd: HostInput = { data: Float32Array.from({ length: 3 * 9 * 13 }, (_, i) => Math.sin(i)), shape: [1, 3, 9, 13], layout: 'image' };
+    const { out } = await executor.run({ sample: odd, time_proj: timestepProjection([1], unet.config), encoder_hidden_states: { ...context, data: context.data.slice(0, tokens * 24), shape: [1, tokens, 24] } });
+    assert.deepEqual(out!.shape, [1, 5, 9, 13]);
+    assert.ok(out!.data.every(Number.isFinite), 'every value is finite');
+    assert.ok(maxAbs(out!.data) > 0, 'the output is not all zeros');
   });
 
   it('rejects encoder_hidden_states of the wrong width', async () => {

@@ -78,6 +78,8 @@ export interface Ops<T> {
   /** x [B, C, H, W] + v [B, C] broadcast over H and W. */
   addChannels(x: T, v: T): T;
   upsampleNearest2x(x: T): T;
+  /** Nearest-neighbour resize to height × width as PyTorch's `interpolate(mode="nearest")`: source index floor(dst · in / out). */
+  resizeNearest(x: T, height: number, width: number): T;
   concatChannels(a: T, b: T): T;
   /** Channels [start, end). */
   sliceChannels(x: T, start: number, end: number): T;

@@ -16,7 +16,10 @@ export class Downsample {
   }
 }
 
-/** diffusers' Upsample2D with a convolution: nearest 2× then 3×3. */
+/**
+ * diffusers' Upsample2D with a convolution: nearest 2× then 3×3; given the size of the skip state it
+ * meets (not twice its input when the down path rounded), nearest to that size, as diffusers does.
+ */
 export class Upsample {
   private readonly conv: Conv2d;
 
@@ -24,7 +27,7 @@ export class Upsample {
     this.conv = new Conv2d(reg, join(prefix, 'conv'), channels, channels, { kernel: 3, padding: 1 });
   }
 
-  forward<T>(o: Ops<T>, x: T): T {
-    return this.conv.forward(o, o.upsampleNearest2x(x));
+  forward<T>(o: Ops<T>, x: T, size?: readonly [number, number]): T {
+    return this.conv.forward(o, size ? o.resizeNearest(x, size[0], size[1]) : o.upsampleNearest2x(x));
   }
 }

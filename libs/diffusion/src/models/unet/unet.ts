@@ -13,8 +13,6 @@ export const UNET_OUTPUTS = ['out'] as const;
 
 export interface UNetComponent extends Component {
   readonly config: UNetConfig;
-  /** Latent height and width must be multiples of this: each downsampling halves them and the up path doubles them back. */
-  readonly sizeMultiple: number;
 }
 
 function reversed<V>(values: readonly V[]): V[] {
@@ -31,7 +29,6 @@ class UNet2DCondition implements UNetComponent {
   readonly inputNames = UNET_INPUTS;
   readonly outputNames = UNET_OUTPUTS;
   readonly params: readonly ParamSpec[];
-  readonly sizeMultiple: number;
 
   private readonly convIn: Conv2d;
   private readonly timeEmbedding: TimeEmbedding;
@@ -140,7 +137,6 @@ class UNet2DCondition implements UNetComponent {
     this.convNormOut = new GroupNorm(reg, 'conv_norm_out', config.normNumGroups, channels[0]!, config.normEps);
     this.convOut = new Conv2d(reg, 'conv_out', channels[0]!, config.outChannels, { kernel: 3, padding: 1 });
     this.params = reg.specs;
-    this.sizeMultiple = 2 ** (blocks - 1);
   }
 
   forward<T>(o: Ops<T>, inputs: Readonly<Record<string, T>>): Record<string, T> {
@@ -175,9 +171,6 @@ class UNet2DCondition implements UNetComponent {
     const { inChannels, blockOutChannels } = this.config;
     if (s.length !== 4 || s[1] !== inChannels) throw new Error(`unet: sample must be [batch, ${inChannels}, height, width], got ${fmt(s)}`);
     const [batch, , height, width] = s as [number, number, number, number];
-    if (height % this.sizeMultiple !== 0 || width % this.sizeMultiple !== 0) {
-      throw new Error(`unet: sample height and width must be multiples of ${this.sizeMultiple} (the UNet downsamples ${Math.log2(this.sizeMultiple)} times), got ${height}×${width}`);
-    }
     const t = o.shape(timeProj);
     if (t.length !== 2 || t[0] !== batch || t[1] !== blockOutChannels[0]) {
       throw new Error(`unet: time_proj must be [${batch}, ${blockOutChannels[0]}] (batch, block_out_channels[0]), got ${fmt(t)}`);

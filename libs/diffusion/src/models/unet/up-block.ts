@@ -65,6 +65,9 @@ export class UpBlock {
       const attention = this.attentions[i];
       if (attention) h = attention.forward(o, h, ctx.encoderHiddenStates);
     }
-    return this.upsample ? this.upsample.forward(o, h) : h;
+    if (!this.upsample) return h;
+    const next = skips[skips.length - 1];
+    const size = next === undefined ? undefined : (o.shape(next).slice(2, 4) as [number, number]);
+    return this.upsample.forward(o, h, size);
   }
 }

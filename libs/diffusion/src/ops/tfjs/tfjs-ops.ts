@@ -252,6 +252,14 @@ export class TfjsOps implements Ops<TfTensor> {
     });
   }
 
+  resizeNearest(x: TfTensor, height: number, width: number): TfTensor {
+    const input = this.asImage(x, 'resizeNearest');
+    const [, h, w] = input.shape as number[];
+    if (height === 2 * h! && width === 2 * w!) return this.upsampleNearest2x(x);
+    // alignCorners and halfPixelCenters off: source index floor(dst · in / out), PyTorch's legacy nearest.
+    return new TfTensor(this.tf.image.resizeNearestNeighbor(input as tfc.Tensor4D, [height, width], false, false), true);
+  }
+
   concatChannels(a: TfTensor, b: TfTensor): TfTensor {
     if (a.image !== b.image) throw new Error('concatChannels: cannot join an image tensor with a plain one');
     return new TfTensor(this.tf.concat([a.value, b.value], this.channelAxis(a)), a.image);
