@@ -124,24 +124,33 @@ interface Row {
   readonly refused?: string;
   readonly firstCallMs?: number;
   readonly warmMs?: number;
+  /** Process CPU time (all ONNX Runtime threads) per warm step: what the step costs when the cores are shared. */
+  readonly warmCpuMs?: number;
   readonly stats?: OnnxExecutorStats;
   readonly cachedFirstCallMs?: number;
   readonly cachedStats?: OnnxExecutorStats;
   readonly finite?: boolean;
 }
 
-async function timeRuns(executor: Executor, inputs: Record<string, HostInput>, warm: number): Promise<{ firstCallMs: number; warmMs: number; finite: boolean }> {
+async function timeRuns(executor: Executor, inputs: Record<string, HostInput>, warm: number): Promise<{ firstCallMs: number; warmMs: number; warmCpuMs: number; finite: boolean }> {
   const t0 = performance.now();
   const first = await executor.run(inputs);
   const firstCallMs = performance.now() - t0;
   const times: number[] = [];
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < warm; i++) {
     const t = performance.now();
     await executor.run(inputs);
     times.push(performance.now() - t);
   }
+  const cpu = process.cpuUsage(cpu0);
   times.sort((a, b) => a - b);
-  return { firstCallMs, warmMs: times[Math.floor(times.length / 2)] ?? NaN, finite: first.out!.data.every(Number.isFinite) };
+  return {
+    firstCallMs,
+    warmMs: times[Math.floor(times.length / 2)] ?? NaN,
+    warmCpuMs: (cpu.user + cpu.system) / 1000 / Math.max(warm, 1),
+    finite: first.out!.data.every(Number.isFinite),
+  };
 }
 
 async function main(): Promise<void> {
@@ -203,7 +212,7 @@ async function main(): Promise<void> {
       }
       const row: Row = { runtime: 'onnxruntime', policy: shown, ...timed, stats, cachedFirstCallMs: cached?.ms, cachedStats: cached?.stats };
       rows.push(row);
-      console.log(`${shown}: first call ${(timed.firstCallMs / 1000).toFixed(1)} s, warm ${(timed.warmMs / 1000).toFixed(2)} s/step${timed.finite ? '' : ' — NON-FINITE OUTPUT'}`);
+      console.log(`${shown}: first call ${(timed.firstCallMs / 1000).toFixed(1)} s, warm ${(timed.warmMs / 1000).toFixed(2)} s/step (${(timed.warmCpuMs / 1000).toFixed(2)} s CPU)${timed.finite ? '' : ' — NON-FINITE OUTPUT'}`);
     }
     if (opts.tfjs) rows.push(await tfjsRow(unet, weights, inputs, opts.warm));
   } finally {
@@ -227,17 +236,17 @@ async function tfjsRow(unet: ReturnType<typeof createUNet>, weights: WeightMap, 
 function printTable(rows: readonly Row[]): void {
   const base = rows.find((r) => r.runtime === 'onnxruntime' && r.policy === 'float32 eager')?.warmMs;
   const s = (ms?: number) => (ms === undefined ? '—' : (ms / 1000).toFixed(2));
-  console.log('\n| runtime | policy | first call (s) | record / session / first run (s) | warm per step (s) | speed-up vs float32 eager | jit from cache: first call (s) |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('\n| runtime | policy | first call (s) | record / session / first run (s) | warm per step (s) | CPU time per step (s) | speed-up vs float32 eager | jit from cache: first call (s) |');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     if (r.refused) {
-      console.log(`| ${r.runtime} | ${r.policy} | refused: ${r.refused.split(':')[0]} | | | | |`);
+      console.log(`| ${r.runtime} | ${r.policy} | refused: ${r.refused.split(':')[0]} | | | | | |`);
       continue;
     }
     const parts = r.stats ? `${s(r.stats.recordMs + r.stats.serializeMs)} / ${s(r.stats.sessionCreateMs)} / ${s(r.stats.firstRunMs)}` : '—';
     const speedup = base && r.warmMs ? `${(base / r.warmMs).toFixed(2)}×` : '—';
     const cached = r.cachedFirstCallMs === undefined ? '—' : `${s(r.cachedFirstCallMs)} (hit: ${r.cachedStats?.cacheHit}, session ${s(r.cachedStats?.sessionCreateMs)})`;
-    console.log(`| ${r.runtime} | ${r.policy} | ${s(r.firstCallMs)} | ${parts} | ${s(r.warmMs)}${r.finite === false ? ' NON-FINITE' : ''} | ${speedup} | ${cached} |`);
+    console.log(`| ${r.runtime} | ${r.policy} | ${s(r.firstCallMs)} | ${parts} | ${s(r.warmMs)}${r.finite === false ? ' NON-FINITE' : ''} | ${s(r.warmCpuMs)} | ${speedup} | ${cached} |`);
   }
   const fused = rows.find((r) => r.stats && Object.keys(r.stats.fusedOps).length)?.stats?.fusedOps;
   if (fused) console.log(`\njit fused kernels: ${Object.entries(fused).map(([op, n]) => `${op} ×${n}`).join(', ')}`);

@@ -13,7 +13,7 @@ import { TfjsRuntime } from '../../libs/diffusion/src/runtime/tfjs/tfjs-runtime'
 import type { HostTensor } from '../../libs/diffusion/src/tensor';
 import { readSafetensors } from '../../libs/diffusion/src/weights/safetensors';
 import { fixtureExpected, fixtureModel, type FixtureName } from '../support/paths';
-import { difference, tempCacheDir } from './onnx-support/helpers';
+import { difference, randomTensor, randomWeights, seeded, tempCacheDir } from './onnx-support/helpers';
 
 const FIXTURES: readonly FixtureName[] = ['tiny-sd15', 'tiny-sd21v'];
 const COMPILES: readonly CompilePolicy[] = ['eager', 'jit'];
@@ -138,5 +138,39 @@ describe('ONNX Runtime (CPU) reproduces the fixtures\' reference outputs, eager 
     const fromTfjs = (await runOnce(tfjs, c, { precision: 'float32', compile: 'eager' })).out!;
     const fromOrt = (await runOnce(runtime, c, { precision: 'float32', compile: 'jit' })).out!;
     assertWithinBar(fromOrt, fromTfjs, 'onnxruntime jit vs tfjs');
+  });
+
+  it('tfjs and ONNX Runtime agree on a UNet layout and latent size the fixtures never use', async () => {
+    const unet = createUNet({
+      in_channels: 3,
+      out_channels: 5,
+      block_out_channels: [32, 64, 64],
+      down_block_types: ['CrossAttnDownBlock2D', 'CrossAttnDownBlock2D', 'DownBlock2D'],
+      up_block_types: ['UpBlock2D', 'CrossAttnUpBlock2D', 'CrossAttnUpBlock2D'],
+      layers_per_block: 1,
+      attention_head_dim: [2, 4, 4],
+      use_linear_projection: true,
+      upcast_attention: true,
+      transformer_layers_per_block: 2,
+      cross_attention_dim: 24,
+      norm_num_groups: 16,
+      flip_sin_to_cos: false,
+      freq_shift: 1,
+      downsample_padding: 0,
+    });
+    const random = seeded(5);
+    const c: Case = {
+      component: unet,
+      weights: randomWeights(unet.params, random),
+      inputs: {
+        sample: image(randomTensor([2, 3, 7, 10], random)),
+        time_proj: timestepProjection([999, 3], unet.config),
+        encoder_hidden_states: plain(randomTensor([2, 9, 24], random)),
+      },
+      expected: {},
+    };
+    const tfjs = await TfjsRuntime.create();
+    const fromTfjs = (await runOnce(tfjs, c, { precision: 'float32', compile: 'eager' })).out!;
+    for (const compile of COMPILES) assertWithinBar((await runOnce(runtime, c, { precision: 'float32', compile })).out, fromTfjs, `onnxruntime ${compile} vs tfjs, latent 7×10`);
   });
 });

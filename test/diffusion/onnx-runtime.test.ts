@@ -9,8 +9,8 @@ import { OnnxGraph, MS_DOMAIN, attr } from '../../libs/diffusion/src/ops/onnx/on
 import { serializeModel } from '../../libs/diffusion/src/ops/onnx/model-proto';
 import { recordComponent } from '../../libs/diffusion/src/ops/onnx/record-component';
 import { NO_FUSIONS } from '../../libs/diffusion/src/ops/onnx/record-options';
-import type { Sym } from '../../libs/diffusion/src/ops/onnx/sym';
 import { OnnxRuntime } from '../../libs/diffusion/src/runtime/onnx/onnx-runtime';
+import { cacheKey } from '../../libs/diffusion/src/runtime/onnx/compile-cache';
 import { CPU_OPS_WITHOUT_FLOAT16 } from '../../libs/diffusion/src/runtime/onnx/providers';
 import type { HostTensor } from '../../libs/diffusion/src/tensor';
 import { unetLikeBlock } from './onnx-support/components';
@@ -95,9 +95,28 @@ describe('OnnxRuntime on the CPU provider', () => {
       assert.equal(third.stats!.cacheHit, false);
       second.dispose();
       third.dispose();
+
+      // A damaged entry is compiled again and replaced, not fatal.
+      writeFileSync(join(s1.cachePath!, 'model.onnx'), 'not a model');
+      const fourth = await (await OnnxRuntime.create({ cacheDir: own.dir })).prepare(block, weights, policy);
+      const d = difference((await fourth.run(inputs)).out!, a);
+      assert.equal(fourth.stats!.cacheHit, false);
+      assert.ok(d.maxAbs <= 1e-6 * d.scale);
+      fourth.dispose();
+      const fifth = await (await OnnxRuntime.create({ cacheDir: own.dir })).prepare(block, weights, policy);
+      await fifth.run(inputs);
+      assert.equal(fifth.stats!.cacheHit, true, 'the recompiled entry was published again');
+      fifth.dispose();
     } finally {
       own.remove();
     }
+  });
+
+  it('keys the cache on every part, nested ones included, whatever the key order', () => {
+    const parts = { component: 'unet', fusions: { gelu: true, skipLayerNorm: false }, inputs: 'x:[1]' };
+    assert.equal(cacheKey(parts), cacheKey({ inputs: 'x:[1]', fusions: { skipLayerNorm: false, gelu: true }, component: 'unet' }));
+    assert.notEqual(cacheKey(parts), cacheKey({ ...parts, fusions: { gelu: false, skipLayerNorm: false } }));
+    assert.notEqual(cacheKey(parts), cacheKey({ ...parts, inputs: 'x:[2]' }));
   });
 
   it('keeps one session per input shape, reporting first-call and warm times apart', async () => {
@@ -234,5 +253,3 @@ describe('ONNX Runtime facts the runtime relies on', () => {
     }
   });
 });
-
-export type { Sym };

@@ -8,6 +8,8 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { loadPipeline } from '../../libs/diffusion/src/pipeline/load-pipeline';
 import type { Pipeline } from '../../libs/diffusion/src/pipeline/types';
+import { createRuntime } from '../../libs/diffusion/src/runtime/create-runtime';
+import type { Policy, RuntimeName } from '../../libs/diffusion/src/runtime/runtime';
 import { TfjsRuntime } from '../../libs/diffusion/src/runtime/tfjs/tfjs-runtime';
 import { readSafetensors } from '../../libs/diffusion/src/weights/safetensors';
 import { fixtureExpected, fixtureModel, repoRoot, type FixtureName } from '../support/paths';
@@ -38,8 +40,15 @@ function maxByteDiff(a: Uint8Array, b: Uint8Array): number {
   return m;
 }
 
+const RUNS: ReadonlyArray<{ runtime: RuntimeName; policy: Policy }> = [
+  { runtime: 'tfjs', policy: { precision: 'float32', compile: 'eager' } },
+  { runtime: 'onnxruntime', policy: { precision: 'float32', compile: 'eager' } },
+  { runtime: 'onnxruntime', policy: { precision: 'float32', compile: 'jit' } },
+];
+
 for (const name of ['tiny-sd15', 'tiny-sd21v'] as const) {
-  describe(`text-to-image pipeline against diffusers: ${name}`, () => {
+  for (const { runtime, policy } of RUNS) {
+  describe(`text-to-image pipeline against diffusers: ${name} on ${runtime} ${policy.precision}/${policy.compile}`, () => {
     let pipeline: Pipeline;
     let spec: PipelineCase;
     let tensors: Map<string, { data: Float32Array; shape: readonly number[] }>;
@@ -47,7 +56,7 @@ for (const name of ['tiny-sd15', 'tiny-sd21v'] as const) {
     before(async () => {
       spec = JSON.parse(await readFile(join(fixtureExpected(name), 'pipeline.json'), 'utf8')) as PipelineCase;
       tensors = await readSafetensors(join(fixtureExpected(name), 'tensors.safetensors'));
-      pipeline = await loadPipeline(fixtureModel(name), { runtime: await TfjsRuntime.create(), policy: { precision: 'float32', compile: 'eager' } });
+      pipeline = await loadPipeline(fixtureModel(name), { runtime: await createRuntime(runtime), policy });
     });
     after(() => pipeline?.dispose());
 
@@ -85,7 +94,8 @@ for (const name of ['tiny-sd15', 'tiny-sd21v'] as const) {
         const args = [join(repoRoot(), 'bin', 'sdfarm.js'), 'render', '--model', fixtureModel(name),
           ...spec.prompts.flatMap((p) => ['--prompt', p]), '--negative-prompt', spec.negative_prompt,
           '--guidance', String(spec.guidance_scale), '--steps', String(spec.num_inference_steps),
-          '--latents', join(fixtureExpected(name), 'latents.safetensors'), '--out', out];
+          '--latents', join(fixtureExpected(name), 'latents.safetensors'), '--out', out,
+          '--runtime', runtime, '--precision', policy.precision, '--compile', policy.compile];
         await run(process.execPath, args, { cwd: repoRoot() });
         for (let i = 0; i < spec.prompts.length; i++) {
           const { data } = await sharp(join(out, `${i}.png`)).raw().toBuffer({ resolveWithObject: true });
@@ -93,7 +103,8 @@ for (const name of ['tiny-sd15', 'tiny-sd21v'] as const) {
         }
         const result = JSON.parse(await readFile(join(out, 'result.json'), 'utf8'));
         assert.equal(result.timings.stepsMs.length, spec.timesteps.length);
-        assert.equal(result.runtime.runtime, 'tfjs');
+        assert.equal(result.runtime.runtime, runtime);
+        assert.deepEqual(result.policy, policy);
         assert.equal(result.width, spec.width);
         assert.equal(result.height, spec.height);
       } finally {
@@ -101,6 +112,7 @@ for (const name of ['tiny-sd15', 'tiny-sd21v'] as const) {
       }
     });
   });
+  }
 }
 
 describe('render input checks', () => {

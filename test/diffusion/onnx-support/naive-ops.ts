@@ -12,6 +12,10 @@ export class NaiveOps implements Ops<HostTensor> {
     return x.shape;
   }
 
+  scope(fn: () => HostTensor): HostTensor {
+    return fn();
+  }
+
   param(spec: ParamSpec): HostTensor {
     const t = this.weights.get(spec.name);
     if (!t) throw new Error(`naive: weight ${spec.name} missing`);
@@ -193,6 +197,23 @@ export class NaiveOps implements Ops<HostTensor> {
       for (let y = 0; y < 2 * h; y++)
         for (let xo = 0; xo < 2 * w; xo++) out[(p * 2 * h + y) * 2 * w + xo] = x.data[(p * h + (y >> 1)) * w + (xo >> 1)]!;
     return { data: out, shape: [batch, c, 2 * h, 2 * w] };
+  }
+
+  /** PyTorch's legacy nearest: source = min(floor(dst · (in / out)), in − 1), the ratio in float32. */
+  resizeNearest(x: HostTensor, height: number, width: number): HostTensor {
+    const [batch, c, h, w] = x.shape as [number, number, number, number];
+    const sy = Math.fround(h / height);
+    const sx = Math.fround(w / width);
+    const out = new Float32Array(batch * c * height * width);
+    for (let p = 0; p < batch * c; p++)
+      for (let y = 0; y < height; y++) {
+        const iy = Math.min(Math.floor(Math.fround(y * sy)), h - 1);
+        for (let xo = 0; xo < width; xo++) {
+          const ix = Math.min(Math.floor(Math.fround(xo * sx)), w - 1);
+          out[(p * height + y) * width + xo] = x.data[(p * h + iy) * w + ix]!;
+        }
+      }
+    return { data: out, shape: [batch, c, height, width] };
   }
 
   concatChannels(a: HostTensor, b: HostTensor): HostTensor {

@@ -97,6 +97,7 @@ export async function render(o: RenderCliOptions): Promise<void> {
       timings: {
         loadMs: pipeline.loadMs,
         prepareMs: pipeline.prepareMs,
+        compileMs: result.timings.compileMs,
         textEncodeMs: result.timings.textEncodeMs,
         stepsMs: result.timings.stepsMs,
         decodeMs: result.timings.decodeMs,
@@ -107,7 +108,7 @@ export async function render(o: RenderCliOptions): Promise<void> {
     await writeFile(join(o.out, 'result.json'), JSON.stringify(summary, null, 2) + '\n');
     const perStep = result.timings.stepsMs.reduce((a, b) => a + b, 0) / Math.max(1, result.timings.stepsMs.length);
     console.log(`${files.length} image(s) in ${resolve(o.out)} (${result.runtime.runtime}/${result.runtime.backend}, ` +
-      `${policy.precision}/${policy.compile}): load ${fmt(pipeline.loadMs)}, text ${fmt(result.timings.textEncodeMs)}, ` +
+      `${policy.precision}/${policy.compile}): load ${fmt(pipeline.loadMs)}, compile ${fmt(result.timings.compileMs)}, text ${fmt(result.timings.textEncodeMs)}, ` +
       `${result.timings.stepsMs.length} steps at ${fmt(perStep)}/step, decode ${fmt(result.timings.decodeMs)}`);
   } finally {
     pipeline.dispose();

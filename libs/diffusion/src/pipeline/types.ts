@@ -29,7 +29,7 @@ export interface StepProgress {
   readonly step: number;
   readonly steps: number;
   readonly timestep: number;
-  /** This step's duration (UNet + guidance + scheduler). */
+  /** This step's duration (UNet + guidance + scheduler), less any graph compilation it paid. */
   readonly ms: number;
 }
 
@@ -50,7 +50,10 @@ export interface RenderedImage {
   readonly seed?: number;
 }
 
+/** Phase durations; graph compilation a runtime paid during this render is counted apart, in compileMs. */
 export interface RenderTimings {
+  /** Recording/compiling graphs for new shapes (the first render of a size on ONNX Runtime; 0 on tfjs). */
+  readonly compileMs: number;
   readonly textEncodeMs: number;
   readonly stepsMs: readonly number[];
   readonly decodeMs: number;

@@ -1,4 +1,5 @@
 import { OnnxRuntime } from './onnx/onnx-runtime';
+import { parseProvider } from './onnx/providers';
 import type { Runtime, RuntimeName } from './runtime';
 import { TfjsRuntime } from './tfjs/tfjs-runtime';
 
@@ -9,6 +10,9 @@ export interface RuntimeOptions {
   readonly provider?: string;
   /** Where ONNX Runtime keeps compiled graphs. */
   readonly cacheDir?: string;
+  /** mixed_float16 on ONNX Runtime's CPU provider: refuse (default), or emulate to measure its numeric effect. */
+  readonly cpuFloat16?: 'refuse' | 'emulate';
+  readonly intraOpNumThreads?: number;
 }
 
 export async function createRuntime(name: RuntimeName, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -16,7 +20,7 @@ export async function createRuntime(name: RuntimeName, options: RuntimeOptions =
     case 'tfjs':
       return TfjsRuntime.create();
     case 'onnxruntime':
-      return OnnxRuntime.create({ provider: options.provider as never, cacheDir: options.cacheDir });
+      return OnnxRuntime.create({ ...options, provider: parseProvider(options.provider) });
     default:
       throw new Error(`runtime: expected one of ${RUNTIMES.join(', ')}, got ${String(name)}`);
   }

@@ -25,6 +25,11 @@ export interface RuntimeInfo {
 
 /** A component made ready to run on one runtime under one policy. */
 export interface Executor {
+  /**
+   * Milliseconds spent so far preparing graphs for new input shapes (recording, compiling, or loading a
+   * compiled graph from cache), included in the run that paid it. 0 on a runtime that runs ops directly.
+   */
+  readonly compileMs: number;
   run(inputs: Readonly<Record<string, HostInput>>): Promise<Record<string, HostTensor>>;
   dispose(): void;
 }

@@ -3,7 +3,7 @@ import { recordAttention } from './attention';
 import { GraphWriter } from './graph-writer';
 import { serializeModel, type SerializeOptions } from './model-proto';
 import { MS_DOMAIN, attr, type OnnxGraph } from './onnx-graph';
-import { PrecisionPlan, type FloatDtype } from './precision-plan';
+import { PrecisionPlan } from './precision-plan';
 import type { FusionSet, RecordOptions } from './record-options';
 import { formatShape, isFloat, type Sym } from './sym';
 
@@ -56,6 +56,11 @@ export class OnnxGraphBuilder implements Ops<Sym> {
 
   shape(x: Sym): readonly number[] {
     return x.shape;
+  }
+
+  /** A recorder keeps nothing to free: the scope is just the calls it makes. */
+  scope(fn: () => Sym): Sym {
+    return fn();
   }
 
   param(spec: ParamSpec): Sym {
@@ -243,6 +248,20 @@ export class OnnxGraphBuilder implements Ops<Sym> {
     ]);
   }
 
+  /**
+   * Two Gathers with PyTorch's source indices, min(floor(dst · fround(in / out)), in − 1) in float32,
+   * so every size (not just the ratios Resize's own coordinate arithmetic rounds alike) matches.
+   */
+  resizeNearest(x: Sym, height: number, width: number): Sym {
+    const [batch, channels, h, wd] = this.checkImage('resizeNearest', x);
+    if (!Number.isInteger(height) || !Number.isInteger(width) || height < 1 || width < 1) {
+      throw new Error(`${this.w.owner}: resizeNearest to ${height}x${width}: sizes must be positive integers`);
+    }
+    if (height === h && width === wd) return x;
+    const rows = this.w.node('Gather', [x.name, this.w.params.int64s(nearestIndices(h, height))], [batch, channels, height, wd], x.dtype, [attr.int('axis', 2)]);
+    return this.w.node('Gather', [rows.name, this.w.params.int64s(nearestIndices(wd, width))], [batch, channels, height, width], x.dtype, [attr.int('axis', 3)]);
+  }
+
   concatChannels(a: Sym, b: Sym): Sym {
     const [batch, ca, h, wd] = this.checkImage('concatChannels', a);
     const [bb, cb, bh, bw] = this.checkImage('concatChannels', b);
@@ -321,6 +340,12 @@ export class OnnxGraphBuilder implements Ops<Sym> {
   }
 }
 
+/** PyTorch's nearest source index for each destination index. */
+function nearestIndices(input: number, output: number): number[] {
+  const scale = Math.fround(input / output);
+  return Array.from({ length: output }, (_, i) => Math.min(Math.floor(Math.fround(i * scale)), input - 1));
+}
+
 /** NumPy broadcasting of two shapes, or undefined when they do not broadcast. */
 export function broadcastShape(a: readonly number[], b: readonly number[]): number[] | undefined {
   const rank = Math.max(a.length, b.length);
@@ -333,5 +358,3 @@ export function broadcastShape(a: readonly number[], b: readonly number[]): numb
   }
   return out;
 }
-
-export type { FloatDtype };

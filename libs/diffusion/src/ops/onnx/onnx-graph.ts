@@ -119,7 +119,7 @@ export class OnnxGraph {
    * Replaces a node where it stands (a fusion). Values the node produced and its replacement does not
    * are retired: a later use re-emits the original computation, so a fusion never breaks a reader.
    */
-  rewrite(node: GraphNode, replacement: Omit<GraphNode, never>): void {
+  rewrite(node: GraphNode, replacement: GraphNode): void {
     const original: GraphNode = { ...node, inputs: [...node.inputs], outputs: [...node.outputs], attributes: [...node.attributes] };
     for (const input of node.inputs) if (input) this.consumerCounts.set(input, this.consumers(input) - 1);
     for (const input of replacement.inputs) if (input) this.use(input);

@@ -23,7 +23,6 @@ export class ParamStore {
     if (formatShape(tensor.shape) !== formatShape(spec.shape)) {
       throw new Error(`${this.owner}: weight ${spec.name} has shape ${formatShape(tensor.shape)}, the model needs ${formatShape(spec.shape)}`);
     }
-    let sym: Sym;
     if (spec.kind === 'linear') {
       if (spec.shape.length !== 2) throw new Error(`${this.owner}: linear weight ${spec.name} must be 2-D [out, in], got ${formatShape(spec.shape)}`);
       const [out, inp] = spec.shape as [number, number];
@@ -32,7 +31,7 @@ export class ParamStore {
     } else {
       this.graph.addInitializer({ name: spec.name, dims: [...spec.shape], dtype: 'float32', values: () => this.read(spec) });
     }
-    sym = { name: spec.name, shape: [...spec.shape], dtype: 'float32' };
+    const sym: Sym = { name: spec.name, shape: [...spec.shape], dtype: 'float32' };
     this.bySpec.set(spec.name, sym);
     return sym;
   }

@@ -68,6 +68,14 @@ export class CompileCache {
     }
   }
 
+  /** Removes an entry (one that no longer loads), so the next compile can publish afresh. */
+  async evict(key: string): Promise<void> {
+    const dir = join(this.root, key);
+    const doomed = `${dir}.evicted-${process.pid}-${Date.now()}`;
+    await rename(dir, doomed).catch(() => undefined);
+    await rm(doomed, { recursive: true, force: true });
+  }
+
   async begin(key: string): Promise<PendingEntry> {
     await mkdir(this.root, { recursive: true });
     const dir = await mkdtemp(join(this.root, `.${key}.tmp-`));

@@ -75,8 +75,9 @@ export async function compileSession(ctx: CompileContext, inputs: readonly Recor
     if (hit) {
       const meta = await ctx.cache.meta(key);
       const t0 = performance.now();
-      const session = await createSession(ctx, hit.modelPath, spec({ preoptimized: true }));
-      return {
+      // An entry this ONNX Runtime cannot load (damaged on disk) is compiled again, not fatal.
+      const session = await createSession(ctx, hit.modelPath, spec({ preoptimized: true })).catch(() => undefined);
+      if (session) return {
         session,
         stats: {
           signature, cacheHit: true, cachePath: hit.dir, recordMs: 0, serializeMs: 0,
@@ -85,6 +86,7 @@ export async function compileSession(ctx: CompileContext, inputs: readonly Recor
           weightBytes: Number(meta?.weightBytes ?? 0), graphCapture: false, graphCaptureNote: captureNote,
         },
       };
+      await ctx.cache.evict(key);
     }
   }
 

@@ -29,8 +29,13 @@ export class OnnxExecutor implements Executor {
   private latest?: ShapeEntry;
   private latestStats?: CompileStats;
   private disposed = false;
+  private compileMsTotal = 0;
 
   constructor(private readonly ctx: CompileContext) {}
+
+  get compileMs(): number {
+    return this.compileMsTotal;
+  }
 
   /** Figures of the most recently used input shapes (undefined before the first run). */
   get stats(): OnnxExecutorStats | undefined {
@@ -45,6 +50,7 @@ export class OnnxExecutor implements Executor {
     const declared = this.declare(inputs);
     const signature = inputSignature(declared);
     let entry = this.sessions.get(signature);
+    const compileStart = entry ? undefined : performance.now();
     if (!entry) {
       const compiled = compileSession(this.ctx, declared);
       entry = { compiled, runs: 0 };
@@ -52,6 +58,7 @@ export class OnnxExecutor implements Executor {
       compiled.catch(() => this.sessions.delete(signature));
     }
     const { session, stats } = await entry.compiled;
+    if (compileStart !== undefined) this.compileMsTotal += performance.now() - compileStart;
     if (this.disposed) throw new Error(`${component.name}: the executor was disposed`);
     const feeds: Record<string, Tensor> = {};
     for (const input of declared) {

@@ -1,4 +1,5 @@
 import { cpus } from 'node:os';
+import { onnx } from 'onnx-proto';
 import type { Component } from '../../models/component';
 import type { WeightMap } from '../../ops/ops';
 import { formatShape } from '../../ops/onnx/sym';
@@ -109,10 +110,8 @@ async function checkProvider(ort: Ort, provider: OnnxProvider): Promise<void> {
   }
 }
 
-/** A one-node float32 Identity model, encoded by hand: enough to make a provider initialize. */
+/** A one-node float32 Identity model: enough to make a provider initialize. */
 function identityModel(): Uint8Array {
-  // Built with the recorder's serializer would pull in the weight machinery; this is the same bytes.
-  const { onnx } = require('onnx-proto') as typeof import('onnx-proto');
   const valueInfo = (name: string) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 1 }] } } } });
   return onnx.ModelProto.encode({
     irVersion: 8,

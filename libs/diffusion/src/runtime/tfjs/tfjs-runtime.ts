@@ -76,6 +76,8 @@ export class TfjsRuntime implements Runtime {
 }
 
 class TfjsExecutor implements Executor {
+  /** tfjs runs each op as it comes: nothing to compile. */
+  readonly compileMs = 0;
   private disposed = false;
 
   constructor(private readonly component: Component, private readonly ops: TfjsOps) {}
