@@ -413,6 +413,16 @@ describe('TfjsOps against naive references', () => {
     }
   });
 
+  test('streamed weights (kept on the host, copied per block) give the same results and free each copy with its scope', async () => {
+    const x = random([2, 3, 5, 4]);
+    const params = [weight('c', random([6, 3, 3, 3]), 'conv'), weight('b', random([6]), 'vector'), weight('l', random([7, 6]), 'linear')];
+    const block = (ops: TfjsOps, p: (i: number) => TfTensor) =>
+      ops.linear(ops.toTokens(ops.scope(() => ops.conv2d(img(ops, x), p(0), p(1), { padding: 1 }))), p(2));
+    const resident = await evaluate(params, block);
+    const streamed = await evaluate(params, block, { streamWeights: true });
+    assertClose(streamed, resident, 'streamed weights', 0);
+  });
+
   test('scope keeps its result usable and its image layout', async () => {
     const x = random([1, 4, 3, 3]);
     const gamma = weight('g', random([4]), 'vector');

@@ -19,7 +19,16 @@ export interface RunningApi {
 }
 
 /** Starts the API: `/v1` (Bearer auth), `/queues` (bull-board), `/health`, `/docs` (OpenAPI). */
-export async function startApi(settings: ApiSettings, options: { logger?: LogLevel[] | false } = {}): Promise<RunningApi> {
+export interface StartOptions {
+  readonly logger?: LogLevel[] | false;
+  /**
+   * Close on SIGTERM/SIGINT (then re-raise the signal): for the API as its own process. The embedded
+   * farm leaves signals to its owner, which stops the workers before the API.
+   */
+  readonly shutdownHooks?: boolean;
+}
+
+export async function startApi(settings: ApiSettings, options: StartOptions = {}): Promise<RunningApi> {
   describeRenderRequest();
   const app = await NestFactory.create(AppModule.forRoot(settings), { bodyParser: false, logger: options.logger ?? ['error', 'warn'] });
   app.use(jsonBody(settings.bodyLimitBytes));
@@ -34,7 +43,7 @@ export async function startApi(settings: ApiSettings, options: { logger?: LogLev
       .build(),
   );
   SwaggerModule.setup('docs', app, document);
-  app.enableShutdownHooks();
+  if (options.shutdownHooks) app.enableShutdownHooks();
   await app.listen(settings.port, settings.host);
   const port = (app.getHttpServer().address() as AddressInfo).port;
   const host = settings.host === '0.0.0.0' || settings.host === '::' ? '127.0.0.1' : settings.host;

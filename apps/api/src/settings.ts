@@ -1,3 +1,4 @@
+import { envInt as int } from '../../../libs/contracts/src/env';
 import { ModelRegistry } from '../../../libs/contracts/src/model-registry';
 import { renderLimitsFromEnv, type RenderLimits } from '../../../libs/contracts/src/validate-render-request';
 import { parseApiKeys } from './auth/api-key-check';
@@ -34,12 +35,4 @@ export function apiSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiSet
     chunkImages: int(env, 'WORKER_BATCH_SIZE', 4, 1),
     bodyLimitBytes: int(env, 'SDFARM_BODY_LIMIT_BYTES', 2 * 1024 * 1024, 1024),
   };
-}
-
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min} (got "${raw}")`);
-  return value;
 }

@@ -24,7 +24,13 @@ async function main(): Promise<void> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   // Started by `sdfarm up` (or a test) with an IPC channel: a parent that dies takes its workers along.
-  if (process.send) process.on('disconnect', () => void stop());
+  // Its Redis may be going down at the same time, so the stop gets a deadline.
+  if (process.send) {
+    process.on('disconnect', () => {
+      setTimeout(() => process.exit(1), 15_000).unref();
+      void stop();
+    });
+  }
 }
 
 main().catch((error: unknown) => {

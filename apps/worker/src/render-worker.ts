@@ -41,15 +41,15 @@ export class RenderWorker {
 
   static async start(settings: WorkerSettings): Promise<RenderWorker> {
     pinDevice(settings.device);
-    const storage = new ObjectStorage(settings.storage);
-    await storage.ensureBucket();
     const thread = new RenderThread({
       runtime: settings.runtime,
       cacheSize: settings.pipelineCacheSize,
       ...(settings.provider ? { provider: settings.provider } : {}),
-      ...(process.env.WORKER_CACHE_DIR ? { cacheDir: process.env.WORKER_CACHE_DIR } : {}),
+      ...(settings.cacheDir ? { cacheDir: settings.cacheDir } : {}),
     });
     await thread.start();
+    const storage = new ObjectStorage(settings.storage);
+    await storage.ensureBucket();
 
     const redis = createRedisClient(settings.redisUrl);
     const cancels = new CancelSignals(redis);

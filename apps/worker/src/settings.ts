@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { RuntimeName } from '../../../libs/diffusion/src/runtime/runtime';
+import { envInt as int } from '../../../libs/contracts/src/env';
 import { ModelRegistry } from '../../../libs/contracts/src/model-registry';
 import { renderLimitsFromEnv, type RenderLimits } from '../../../libs/contracts/src/validate-render-request';
 import { DEFAULT_LOCK_SETTINGS, type LockSettings } from '../../../libs/queue/src/jobs';
@@ -14,6 +15,8 @@ export interface WorkerSettings {
   readonly device: string;
   readonly runtime: RuntimeName;
   readonly provider?: string;
+  /** Where the runtime keeps compiled graphs (`WORKER_CACHE_DIR`). */
+  readonly cacheDir?: string;
   /** Most images per render call: the chunk size the API cuts jobs to (set the same on both). */
   readonly batchSize: number;
   /** Loaded pipelines kept, keyed by (model, precision, compile). */
@@ -26,12 +29,10 @@ export interface WorkerSettings {
   readonly models: ModelRegistry;
 }
 
-const RUNTIMES: readonly RuntimeName[] = ['tfjs', 'onnxruntime'];
-
 export function workerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerSettings {
   const device = env.WORKER_DEVICE || 'cpu';
+  // Checked by the render thread, where the runtimes load (createRuntime names the valid ones).
   const runtime = (env.WORKER_RUNTIME || 'tfjs') as RuntimeName;
-  if (!RUNTIMES.includes(runtime)) throw new Error(`WORKER_RUNTIME must be one of ${RUNTIMES.join(', ')} (got "${env.WORKER_RUNTIME}")`);
   const host = hostname();
   return {
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
@@ -41,6 +42,7 @@ export function workerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Wor
     device,
     runtime,
     ...(env.WORKER_PROVIDER ? { provider: env.WORKER_PROVIDER } : {}),
+    ...(env.WORKER_CACHE_DIR ? { cacheDir: env.WORKER_CACHE_DIR } : {}),
     batchSize: int(env, 'WORKER_BATCH_SIZE', 4, 1),
     pipelineCacheSize: int(env, 'WORKER_PIPELINE_CACHE', 2, 1),
     heartbeatMs: int(env, 'WORKER_HEARTBEAT_MS', 5000, 100),
@@ -53,12 +55,4 @@ export function workerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Wor
     limits: renderLimitsFromEnv(env),
     models: ModelRegistry.fromEnv(env),
   };
-}
-
-export function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min} (got "${raw}")`);
-  return value;
 }

@@ -16,6 +16,9 @@ import {
 import { COMPILE_POLICIES, PRECISIONS } from '../../diffusion/src/runtime/runtime';
 import type { CompilePolicy, Precision } from '../../diffusion/src/runtime/runtime';
 
+/** The prompt of the experiment sdfarm reproduces (KerasCV's mixed precision / XLA comparison). */
+export const SEED_PROMPT = 'There is a pink BMW Mini at the exhibition where the lights focus';
+
 /** The scheduler classes a request may name (diffusers class names). */
 export const SCHEDULERS = [
   'DDIMScheduler',

@@ -1,5 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
+import { envInt } from './env';
 import type { RenderParams } from './render-job';
 import { RenderRequest } from './render-request';
 
@@ -24,8 +25,8 @@ export const RENDER_DEFAULTS = {
 /** `SDFARM_MAX_PROMPTS`, `SDFARM_MAX_PIXELS`. */
 export function renderLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): RenderLimits {
   return {
-    maxPrompts: positiveInt(env, 'SDFARM_MAX_PROMPTS', DEFAULT_RENDER_LIMITS.maxPrompts),
-    maxPixels: positiveInt(env, 'SDFARM_MAX_PIXELS', DEFAULT_RENDER_LIMITS.maxPixels),
+    maxPrompts: envInt(env, 'SDFARM_MAX_PROMPTS', DEFAULT_RENDER_LIMITS.maxPrompts, 1),
+    maxPixels: envInt(env, 'SDFARM_MAX_PIXELS', DEFAULT_RENDER_LIMITS.maxPixels, 1),
   };
 }
 
@@ -116,12 +117,4 @@ export function resolveRenderParams(request: RenderRequest, defaults: ResolveDef
 function flatten(error: ValidationError): FieldError[] {
   const own = Object.values(error.constraints ?? {}).map((message) => ({ field: error.property, message }));
   return [...own, ...(error.children ?? []).flatMap(flatten)];
-}
-
-function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer (got "${raw}")`);
-  return value;
 }

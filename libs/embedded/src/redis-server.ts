@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { extname, join } from 'node:path';
 import { freePort } from './free-port';
 import { stopChild, waitForLine } from './child-process';
 
@@ -19,20 +20,22 @@ export async function startRedisServer(options: { dataDir: string; port?: number
   mkdirSync(options.dataDir, { recursive: true });
   const port = options.port ?? (await freePort());
   const binary = options.binary ?? process.env.REDIS_SERVER_BIN ?? 'redis-server';
-  const child = spawn(
-    binary,
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', options.dataDir, '--appendonly', 'yes', '--maxmemory-policy', 'noeviction', '--save', '', '--daemonize', 'no'],
-    // Its own process group, so that a Ctrl-C reaches only the parent, which stops Redis last (after
-    // the workers have finished or handed back their chunks); killed on the parent's exit regardless.
-    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-  );
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  child.once('exit', () => process.off('exit', killOnExit));
-  const spawnError = new Promise<never>((_, reject) =>
-    child.once('error', (e) => reject(new Error(`could not start ${binary}: ${e.message} (install Redis, e.g. apt-get install redis-server, or set REDIS_URL)`))),
-  );
-  await Promise.race([waitForLine(child, /Ready to accept connections/, 15_000, 'redis-server'), spawnError]);
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', options.dataDir, '--appendonly', 'yes', '--maxmemory-policy', 'noeviction', '--save', '', '--daemonize', 'no'];
+  // Through a guard that stops Redis when this process ends, however it ends; in its own process group
+  // so that a Ctrl-C reaches only this process, which stops Redis last (after the workers are done).
+  const guard = join(__dirname, `orphan-guard.main${extname(__filename)}`);
+  const child = spawn(process.execPath, [...(guard.endsWith('.ts') ? ['--import', 'tsx'] : []), guard, binary, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    detached: true,
+  });
+  try {
+    await waitForLine(child, /Ready to accept connections/, 15_000, binary);
+  } catch (error) {
+    child.kill('SIGTERM');
+    throw child.exitCode === 127
+      ? new Error(`${binary} not found: install Redis (e.g. apt-get install redis-server), or set REDIS_URL to a Redis of your own`)
+      : error;
+  }
   return {
     url: `redis://127.0.0.1:${port}`,
     port,

@@ -2,7 +2,7 @@ import { Inject, Injectable, UnauthorizedException, type CanActivate, type Execu
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiKeyCheck } from './api-key-check';
 
-/** Every `/v1` route: `Authorization: Bearer <key>` with a key from `SDFARM_API_KEYS`. */
+/** Guards every `/v1` route: `Authorization: Bearer <key>` with a key from `SDFARM_API_KEYS`. */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(@Inject(ApiKeyCheck) private readonly check: ApiKeyCheck) {}

@@ -24,13 +24,13 @@ export class JobEventsService {
   async stream(jobId: string): Promise<Observable<MessageEvent>> {
     await this.jobs.tree(jobId);
     return new Observable<MessageEvent>((subscriber) => {
+      /** Steps done, steps to do, and the worker, by chunk. */
       const steps = new Map<number, number>();
+      const stepsOf = new Map<number, number>();
       const workers = new Map<number, string>();
-      let total = 0;
-      let stepsPerChunk = 0;
       let ended = false;
       const send = (event: JobEvent | { type: 'snapshot'; job: JobView }) => subscriber.next({ type: event.type, data: event });
-      const sum = () => [...steps.values()].reduce((a, b) => a + b, 0);
+      const sum = (m: Map<number, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 
       const end = async () => {
         if (ended) return;
@@ -53,13 +53,14 @@ export class JobEventsService {
           case 'chunk-progress': {
             const { chunk, progress } = event;
             steps.set(chunk, Math.max(steps.get(chunk) ?? 0, progress.step));
+            stepsOf.set(chunk, progress.steps);
             workers.set(chunk, progress.worker);
-            send({ type: 'progress', jobId, chunk, step: progress.step, steps: progress.steps, stepMs: progress.stepMs, worker: progress.worker, done: sum(), total });
+            send({ type: 'progress', jobId, chunk, step: progress.step, steps: progress.steps, stepMs: progress.stepMs, worker: progress.worker, done: sum(steps), total: sum(stepsOf) });
             return;
           }
           case 'chunk-completed':
-            steps.set(event.chunk, stepsPerChunk);
-            send({ type: 'chunk', jobId, chunk: event.chunk, worker: workers.get(event.chunk) ?? '', done: sum(), total });
+            steps.set(event.chunk, stepsOf.get(event.chunk) ?? 0);
+            send({ type: 'chunk', jobId, chunk: event.chunk, worker: workers.get(event.chunk) ?? '', done: sum(steps), total: sum(stepsOf) });
             return;
           case 'job-completed':
           case 'job-failed':
@@ -76,10 +77,9 @@ export class JobEventsService {
       }, KEEPALIVE_MS);
 
       void this.jobs.view(jobId).then((view) => {
-        total = view.progress.total;
-        stepsPerChunk = view.params.steps;
         view.chunks.forEach((c) => {
           steps.set(c.chunk, c.step);
+          stepsOf.set(c.chunk, c.steps);
           if (c.worker) workers.set(c.chunk, c.worker);
         });
         send({ type: 'snapshot', job: view });

@@ -19,7 +19,7 @@ export function buildJobView({ tree, cancelled, url, now }: ViewInputs): JobView
   const views = chunks.map((c) => chunkView(c, params.steps, promptsPerChunk, params.prompts.length));
   const results = chunks.map((c) => c.result).filter((r): r is ChunkResult => r !== undefined);
   const done = views.reduce((sum, v) => sum + v.step, 0);
-  const total = chunks.length * params.steps;
+  const total = views.reduce((sum, v) => sum + v.steps, 0);
   const status = jobStatus(tree, cancelled);
   const failedChunk = views.find((v) => v.error !== undefined && v.error !== 'removed');
   const started = chunks.map((c) => c.processedOn).filter((t): t is number => t !== undefined);
@@ -50,9 +50,11 @@ export function jobStatus({ job, chunks }: JobTree, cancelled: boolean): JobStat
   return started || job.state === 'active' ? 'running' : 'queued';
 }
 
-function chunkView(c: ChunkSnapshot, steps: number, promptsPerChunk: number, prompts: number): ChunkView {
+function chunkView(c: ChunkSnapshot, requestedSteps: number, promptsPerChunk: number, prompts: number): ChunkView {
   const r = c.result;
   const first = c.chunk * promptsPerChunk;
+  // The denoising iterations the chunk runs: usually the requested steps, one more for PNDM (as in diffusers).
+  const steps = r?.timings.stepsMs.length ?? c.progress?.steps ?? requestedSteps;
   const step = c.state === 'completed' ? steps : c.state === 'active' ? Math.min(c.progress?.step ?? 0, steps) : 0;
   const worker = r?.worker ?? c.progress?.worker;
   const error = c.state === 'failed' ? (c.failedReason ?? 'failed') : c.state === 'removed' ? 'removed' : undefined;

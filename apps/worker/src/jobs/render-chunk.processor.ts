@@ -66,7 +66,8 @@ export class RenderChunkProcessor {
         timings: {
           queueWaitMs: Math.max(0, (job.processedOn ?? started) - job.timestamp),
           loadMs: rendered.load.loadMs,
-          compileMs: rendered.load.prepareMs,
+          // Graphs prepared at load, plus any compile the runtime paid during the render (fixed shapes).
+          compileMs: rendered.load.prepareMs + (rendered.timings.compileMs ?? 0),
           textEncodeMs: rendered.timings.textEncodeMs,
           stepsMs: [...rendered.timings.stepsMs],
           decodeMs: rendered.timings.decodeMs,

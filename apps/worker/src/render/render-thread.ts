@@ -59,6 +59,7 @@ export class RenderThread {
   private nextId = 1;
   private loaded: string[] = [];
   private starting?: Promise<void>;
+  private turn: Promise<void> = Promise.resolve();
   runtime?: RuntimeInfo;
   policies: Policy[] = [];
   unsupported: PolicySupport[] = [];
@@ -75,7 +76,17 @@ export class RenderThread {
     return this.starting;
   }
 
-  async render(job: RenderJob, onStep: (p: StepProgress) => void): Promise<ThreadRenderResult> {
+  /** Renders one request; requests from several callers wait their turn (one render at a time on the device). */
+  render(job: RenderJob, onStep: (p: StepProgress) => void): Promise<ThreadRenderResult> {
+    const run = this.turn.then(() => this.renderNow(job, onStep));
+    this.turn = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async renderNow(job: RenderJob, onStep: (p: StepProgress) => void): Promise<ThreadRenderResult> {
     if (!this.thread) await this.start();
     Atomics.store(this.flag, 0, StopFlag.None);
     const id = this.nextId++;

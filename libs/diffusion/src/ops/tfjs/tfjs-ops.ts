@@ -1,6 +1,7 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { AttentionOptions, Conv2dOptions, Ops, ParamSpec, WeightMap } from '../ops';
 import type { HostTensor } from '../../tensor';
+import { layOutForTfjs } from './host-layout';
 import { batchedAttentionIsFast, multiHeadAttention } from './tfjs-attention';
 
 /** The tfjs namespace whose engine holds the chosen backend (tfjs-core, or tfjs-node's re-export of it). */
@@ -19,6 +20,11 @@ export interface TfjsOpsOptions {
   readonly batchedAttention?: boolean;
   /** Batched attention splits batch·heads so a score tensor holds at most this many values (default 64 Mi). */
   readonly maxScoreValues?: number;
+  /**
+   * Keep weights on the host (laid out once) and copy each into the backend when a block asks for it,
+   * freed with the block's scope: for models larger than the backend's memory (wasm's 4 GiB).
+   */
+  readonly streamWeights?: boolean;
 }
 
 /**
@@ -29,10 +35,13 @@ export class TfjsOps implements Ops<TfTensor> {
   private readonly params = new Map<string, TfTensor>();
   private readonly batchedAttention: boolean;
   private readonly maxScoreValues: number;
+  private readonly streamWeights: boolean;
+  private readonly hostLaidOut = new Map<string, HostTensor>();
 
   constructor(readonly tf: TfModule, private readonly weights: WeightMap, options: TfjsOpsOptions = {}) {
     this.batchedAttention = options.batchedAttention ?? batchedAttentionIsFast(tf.getBackend());
     this.maxScoreValues = options.maxScoreValues ?? 64 * 1024 * 1024;
+    this.streamWeights = options.streamWeights ?? false;
   }
 
   /** Host data to a tensor: an 'image' is NCHW on the host and becomes an NHWC image tensor. */
@@ -59,12 +68,16 @@ export class TfjsOps implements Ops<TfTensor> {
 
   /** Lays out every listed param now (so a run never pays for it), checking names and shapes. */
   loadParams(specs: readonly ParamSpec[]): void {
-    for (const spec of specs) this.param(spec);
+    for (const spec of specs) {
+      if (this.streamWeights) this.tf.dispose(this.param(spec).value);
+      else this.param(spec);
+    }
   }
 
   dispose(): void {
     for (const p of this.params.values()) p.value.dispose();
     this.params.clear();
+    this.hostLaidOut.clear();
   }
 
   shape(x: TfTensor): readonly number[] {
@@ -91,6 +104,12 @@ export class TfjsOps implements Ops<TfTensor> {
       throw new Error(`weight ${spec.name} has shape [${host.shape.join(', ')}], the model needs [${spec.shape.join(', ')}]`);
     }
     const tf = this.tf;
+    if (this.streamWeights) {
+      let laid = this.hostLaidOut.get(spec.name);
+      if (!laid) this.hostLaidOut.set(spec.name, (laid = layOutForTfjs(host, spec.kind)));
+      // Owned by the caller's scope: freed when the block that asked for it ends.
+      return new TfTensor(tf.tensor(laid.data, [...laid.shape], 'float32'), false);
+    }
     const value = tf.tidy(() => {
       const t = tf.tensor(host.data, [...host.shape], 'float32');
       switch (spec.kind) {

@@ -61,10 +61,15 @@ export class TfjsRuntime implements Runtime {
     return undefined;
   }
 
+  private mustStream(component: Component): boolean {
+    const bytes = component.params.reduce((sum, p) => sum + 4 * p.shape.reduce((a, b) => a * b, 1), 0);
+    return this.info.backend === 'wasm' && bytes > WASM_RESIDENT_WEIGHT_BYTES;
+  }
+
   async prepare(component: Component, weights: WeightMap, policy: Policy): Promise<Executor> {
     const reason = this.unsupportedReason(policy);
     if (reason) throw new Error(`${component.name}: ${reason}`);
-    const ops = this.createOps(weights);
+    const ops = this.createOps(weights, { streamWeights: this.mustStream(component) });
     try {
       ops.loadParams(component.params);
     } catch (e) {
@@ -74,6 +79,9 @@ export class TfjsRuntime implements Runtime {
     return new TfjsExecutor(component, ops);
   }
 }
+
+/** Weights above this stay on the host under wasm, whose whole heap is 4 GiB (SD 1.5's UNet alone is 3.4 GB). */
+const WASM_RESIDENT_WEIGHT_BYTES = 1024 ** 3;
 
 class TfjsExecutor implements Executor {
   /** tfjs runs each op as it comes: nothing to compile. */
