@@ -1,6 +1,6 @@
 // What the farm adds on top of rendering, and how many jobs one API and one worker move.
 //
-//   npx tsx scripts/bench-farm.ts [--overhead-jobs 5] [--steps 10] [--size 128] [--jobs 30]
+//   npx tsx scripts/bench-farm.ts [--overhead-jobs 5] [--steps 10] [--size 128] [--jobs 30] [--runtime tfjs|onnxruntime]
 //
 // Starts the embedded farm (its own Redis, s3rver, the API in this process, one worker process) with
 // the bundled tiny model in a temporary folder, then:
@@ -24,6 +24,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '10' },
     size: { type: 'string', default: '128' },
     jobs: { type: 'string', default: '30' },
+    runtime: { type: 'string', default: 'tfjs' },
   },
 });
 const overheadJobs = Number(values['overhead-jobs']);
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sdfarm-bench-'));
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!/^(REDIS_URL|S3_|SDFARM_|WORKER_)/.test(k)) env[k] = v;
-  const farm = await startEmbeddedFarm({ dataDir, port: 0, workers: 1, env: { ...env, SDFARM_API_KEYS: 'bench' }, apiLogger: ['error'] });
+  const farm = await startEmbeddedFarm({ dataDir, port: 0, workers: 1, env: { ...env, SDFARM_API_KEYS: 'bench', WORKER_RUNTIME: values.runtime }, apiLogger: ['error'] });
   try {
     const client = new FarmClient(farm.apiUrl, farm.apiKey);
     const [worker] = await client.workers();

@@ -2,14 +2,17 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import sharp from 'sharp';
 import { FarmClient } from '../../libs/embedded/src/farm-client';
 import { freePort } from '../../libs/embedded/src/free-port';
 import { cleanEnv } from './support/farm';
 
-const harness = join(__dirname, 'support', `cli-harness${extname(__filename)}`);
+import { repoRoot } from '../support/paths';
+
+/** The installed command itself (it runs the compiled build). */
+const bin = join(repoRoot(), 'bin', 'sdfarm.js');
 
 interface Run {
   readonly child: ChildProcess;
@@ -18,8 +21,7 @@ interface Run {
 }
 
 function sdfarm(t: TestContext, args: string[], env: NodeJS.ProcessEnv): Run {
-  const nodeArgs = harness.endsWith('.ts') ? ['--import', 'tsx', harness] : [harness];
-  const child = spawn(process.execPath, [...nodeArgs, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const run: Run = { child, output: '', exit: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
   child.stdout!.on('data', (d: Buffer) => (run.output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (run.output += d.toString()));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -35,7 +35,9 @@ test('docker-compose.yml passes a compose parser (and a broken copy does not)', 
   const noKey = composeConfig(composeFile, { SDFARM_API_KEYS: '' });
   assert.notEqual(noKey.status, 0, 'the API refuses to start without keys');
   assert.match(noKey.stderr, /SDFARM_API_KEYS/);
-  const broken = join(mkdtempSync(join(tmpdir(), 'sdfarm-compose-')), 'docker-compose.yml');
+  const dir = mkdtempSync(join(tmpdir(), 'sdfarm-compose-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const broken = join(dir, 'docker-compose.yml');
   writeFileSync(broken, readFileSync(composeFile, 'utf8').replace('    restart: unless-stopped\n', '    restart: [unless-stopped]\n'));
   assert.notEqual(composeConfig(broken, { SDFARM_API_KEYS: 'key' }).status, 0);
 });

@@ -7,9 +7,12 @@ import { ObjectStorage } from '../../libs/storage/src/object-storage';
 import { storageSettingsFromEnv } from '../../libs/storage/src/storage-settings';
 import { SHORT_LOCKS, startTestFarm } from './support/farm';
 
+/** Long enough (seconds at 64²) that the job is still rendering when a worker is killed after its first step. */
+const LONG_STEPS = 80;
+
 /** Submits a one-chunk job long enough to be interrupted; resolves with its id and the worker running it. */
 async function startLongJob(client: FarmClient, workers: readonly WorkerProcess[]): Promise<{ id: string; runner: WorkerProcess; runnerId: string }> {
-  const { id } = await client.submit({ prompts: ['a pink BMW Mini'], steps: 25, width: 64, height: 64, scheduler: 'DDIMScheduler', seed: 3 });
+  const { id } = await client.submit({ prompts: ['a pink BMW Mini'], steps: LONG_STEPS, width: 64, height: 64, scheduler: 'DDIMScheduler', seed: 3 });
   const controller = new AbortController();
   let runnerId = '';
   await client
@@ -51,7 +54,7 @@ test('workers that die or stop mid-job: the job is taken over and completes', as
     const [chunk] = job.chunks;
     assert.notEqual(chunk!.worker, runnerId, 'finished by the other worker');
     assert.ok(chunk!.attempts >= 2, `started again after the stall (attempts ${chunk!.attempts})`);
-    assert.equal(chunk!.timings!.stepsMs.length, 25);
+    assert.equal(chunk!.timings!.stepsMs.length, LONG_STEPS);
     assert.deepEqual(await storage.list(`jobs/${id}/`), [`jobs/${id}/0.png`, `jobs/${id}/manifest.json`]);
     // The dead worker's heartbeat expires.
     const deadline = Date.now() + 5000;

@@ -15,6 +15,8 @@ import { JobsController } from './jobs/jobs.controller';
 import { JobsService } from './jobs/jobs.service';
 import { API_SETTINGS, type ApiSettings } from './settings';
 import { WorkersController } from './workers/workers.controller';
+import { BenchmarksModule } from './benchmarks/benchmarks.module';
+import { GalleryModule } from './gallery/gallery.module';
 
 /** Closes the connections to Redis when the app closes. */
 @Injectable()
@@ -37,6 +39,7 @@ export class AppModule {
   static forRoot(settings: ApiSettings): DynamicModule {
     return {
       module: AppModule,
+      imports: [BenchmarksModule.forRoot(settings), GalleryModule],
       controllers: [JobsController, WorkersController, HealthController],
       providers: [
         { provide: API_SETTINGS, useValue: settings },

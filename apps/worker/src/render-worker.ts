@@ -14,6 +14,7 @@ import { StopFlag } from './render/messages';
 import { RenderThread } from './render/render-thread';
 import type { WorkerSettings } from './settings';
 import { softwareVersions } from './versions';
+import { startBenchmarkWorkers, type BenchmarkWorkers } from './benchmarks/benchmark-workers';
 
 /** How many finished jobs' manifests one worker writes at once (light work, no rendering). */
 const FINALIZE_CONCURRENCY = 4;
@@ -37,6 +38,7 @@ export class RenderWorker {
     private readonly jobsWorker: Worker<RenderJobData, RenderJobResult>,
     private readonly unsubscribe: () => Promise<void>,
     private readonly loop: EventLoopDelayMonitor,
+    private readonly benchmarks: BenchmarkWorkers,
   ) {}
 
   static async start(settings: WorkerSettings): Promise<RenderWorker> {
@@ -81,10 +83,11 @@ export class RenderWorker {
       w.on('failed', (job, error) => log('job failed', { queue, id: job?.id, attempt: job?.attemptsMade, error: error.message }, 'warn'));
       w.on('error', (error) => log('queue error', { queue, error: error.message }, 'error'));
     }
+    const benchmarks = await startBenchmarkWorkers({ settings, thread, storage, renderWorker, versions });
     const unsubscribe = await cancels.subscribe((jobId) => chunks.onCancel(jobId));
     await Promise.all([renderWorker.waitUntilReady(), jobsWorker.waitUntilReady()]);
 
-    const worker = new RenderWorker(settings, thread, redis, registry, chunks, renderWorker, jobsWorker, unsubscribe, loop);
+    const worker = new RenderWorker(settings, thread, redis, registry, chunks, renderWorker, jobsWorker, unsubscribe, loop, benchmarks);
     await worker.beat();
     worker.heartbeat = setInterval(() => void worker.beat(), settings.heartbeatMs);
     log('ready', { worker: settings.workerId, device: settings.device, runtime: thread.runtime, policies: thread.policies, batchSize: settings.batchSize });
@@ -104,7 +107,7 @@ export class RenderWorker {
       policies: thread.policies,
       unsupported: thread.unsupported,
       batchSize: settings.batchSize,
-      ...(this.chunks.currentJob ? { currentJob: this.chunks.currentJob } : {}),
+      ...(this.chunks.currentJob ?? this.benchmarks.current ? { currentJob: this.chunks.currentJob ?? this.benchmarks.current } : {}),
       pipelines: thread.pipelines,
       chunksDone: this.chunks.chunksDone,
       ...(delay ? { lastEventLoopDelay: delay } : {}),
@@ -122,7 +125,7 @@ export class RenderWorker {
       log('stopping', { worker: this.settings.workerId, graceMs: this.settings.shutdownGraceMs });
       clearInterval(this.heartbeat);
       const handBack = setTimeout(() => this.thread.requestStop(StopFlag.HandBack), this.settings.shutdownGraceMs);
-      await Promise.all([this.renderWorker.close(), this.jobsWorker.close()]);
+      await Promise.all([this.renderWorker.close(), this.jobsWorker.close(), this.benchmarks.close()]);
       clearTimeout(handBack);
       await this.registry.remove(this.settings.workerId).catch(() => undefined);
       await this.unsubscribe();

@@ -37,10 +37,16 @@ export async function startTestFarm(t: TestContext, options: Partial<FarmOptions
     ...options,
     env: cleanEnv({ SDFARM_API_KEYS: 'test-key', ...options.env }),
     onWorkerLine: (i, line) => (logs[i] ??= []).push(line),
+  }).catch((error: unknown) => {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
   });
   t.after(async () => {
-    await farm.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    try {
+      await farm.stop();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
   return { farm, client: new FarmClient(farm.apiUrl, farm.apiKey), dataDir, logs };
 }

@@ -48,7 +48,8 @@ export const PROVIDERS: Record<OnnxProvider, ProviderProfile> = {
   },
   webgpu: {
     executionProviders: ['webgpu'],
-    jitFusions: ALL_FUSIONS,
+    // ORT 1.30's WebGPU BiasSplitGelu fails on float16 inputs (seen on an H200 under Dawn/Vulkan), so GEGLU stays unfused there.
+    jitFusions: { ...ALL_FUSIONS, biasSplitGelu: false },
     float16Kernels: true,
     noGraphCapture: `WebGPU graph capture (ep.webgpuexecutionprovider.enableGraphCapture) replays the buffers bound when it captured; ${HOST_IO}`,
   },
