@@ -1,4 +1,4 @@
-// The API process: `node dist/apps/api/src/main.js`, configured by environment (see docs/farm.md).
+// The API process: `node dist/apps/api/src/main.js`, configured by environment (see README.md).
 import { startApi } from './bootstrap';
 import { apiSettingsFromEnv } from './settings';
 

@@ -1,4 +1,4 @@
-// The worker process: `node dist/apps/worker/src/main.js`, configured by environment (see docs/farm.md).
+// The worker process: `node dist/apps/worker/src/main.js`, configured by environment (see README.md).
 import { log } from './log';
 import { RenderWorker } from './render-worker';
 import { workerSettingsFromEnv } from './settings';

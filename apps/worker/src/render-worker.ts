@@ -46,8 +46,7 @@ export class RenderWorker {
     const thread = new RenderThread({
       runtime: settings.runtime,
       cacheSize: settings.pipelineCacheSize,
-      ...(settings.provider ? { provider: settings.provider } : {}),
-      ...(settings.cacheDir ? { cacheDir: settings.cacheDir } : {}),
+      runtimeOptions: settings.runtimeOptions,
     });
     await thread.start();
     const storage = new ObjectStorage(settings.storage);

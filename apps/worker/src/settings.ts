@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import type { RuntimeOptions } from '../../../libs/diffusion/src/runtime/create-runtime';
 import type { RuntimeName } from '../../../libs/diffusion/src/runtime/runtime';
 import { envInt as int } from '../../../libs/contracts/src/env';
 import { ModelRegistry } from '../../../libs/contracts/src/model-registry';
@@ -14,9 +15,8 @@ export interface WorkerSettings {
   /** What this worker renders on, e.g. `cuda:0`, `cpu` (a label in reports; `cuda:N` also pins the GPU). */
   readonly device: string;
   readonly runtime: RuntimeName;
-  readonly provider?: string;
-  /** Where the runtime keeps compiled graphs (`WORKER_CACHE_DIR`). */
-  readonly cacheDir?: string;
+  /** Provider (`WORKER_PROVIDER`), compiled-graph cache (`WORKER_CACHE_DIR`), CPU float16 (`WORKER_CPU_FLOAT16`). */
+  readonly runtimeOptions: RuntimeOptions;
   /** Most images per render call: the chunk size the API cuts jobs to (set the same on both). */
   readonly batchSize: number;
   /** Loaded pipelines kept, keyed by (model, precision, compile). */
@@ -41,8 +41,11 @@ export function workerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Wor
     host,
     device,
     runtime,
-    ...(env.WORKER_PROVIDER ? { provider: env.WORKER_PROVIDER } : {}),
-    ...(env.WORKER_CACHE_DIR ? { cacheDir: env.WORKER_CACHE_DIR } : {}),
+    runtimeOptions: {
+      ...(env.WORKER_PROVIDER ? { provider: env.WORKER_PROVIDER } : {}),
+      ...(env.WORKER_CACHE_DIR ? { cacheDir: env.WORKER_CACHE_DIR } : {}),
+      ...(env.WORKER_CPU_FLOAT16 ? { cpuFloat16: cpuFloat16(env.WORKER_CPU_FLOAT16) } : {}),
+    },
     batchSize: int(env, 'WORKER_BATCH_SIZE', 4, 1),
     pipelineCacheSize: int(env, 'WORKER_PIPELINE_CACHE', 2, 1),
     heartbeatMs: int(env, 'WORKER_HEARTBEAT_MS', 5000, 100),
@@ -55,4 +58,9 @@ export function workerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Wor
     limits: renderLimitsFromEnv(env),
     models: ModelRegistry.fromEnv(env),
   };
+}
+
+function cpuFloat16(value: string): 'refuse' | 'emulate' {
+  if (value === 'refuse' || value === 'emulate') return value;
+  throw new Error(`WORKER_CPU_FLOAT16: expected refuse or emulate, got ${JSON.stringify(value)}`);
 }

@@ -1,13 +1,12 @@
 import type { RenderOptions, RenderTimings, StepProgress } from '../../../../libs/diffusion/src/pipeline/types';
+import type { RuntimeOptions } from '../../../../libs/diffusion/src/runtime/create-runtime';
 import type { Policy, RuntimeInfo, RuntimeName } from '../../../../libs/diffusion/src/runtime/runtime';
 import type { PolicySupport } from '../../../../libs/contracts/src/render-job';
 
 /** What the render thread is started with (`workerData`). */
 export interface ThreadInit {
   readonly runtime: RuntimeName;
-  readonly provider?: string;
-  /** Where the runtime keeps compiled graphs. */
-  readonly cacheDir?: string;
+  readonly runtimeOptions: RuntimeOptions;
   readonly cacheSize: number;
   /** Int32 flag checked at every step: see `StopFlag`. */
   readonly stop: SharedArrayBuffer;

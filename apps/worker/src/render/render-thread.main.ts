@@ -19,7 +19,7 @@ const pipelines = new Map<string, Pipeline>();
 async function main(): Promise<void> {
   let runtime: Runtime;
   try {
-    runtime = await createRuntime(init.runtime, { ...(init.provider ? { provider: init.provider } : {}), ...(init.cacheDir ? { cacheDir: init.cacheDir } : {}) });
+    runtime = await createRuntime(init.runtime, init.runtimeOptions);
   } catch (error) {
     post({ type: 'init-failed', message: error instanceof Error ? error.message : String(error) });
     return;

@@ -1,14 +1,14 @@
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { StepProgress } from '../../../../libs/diffusion/src/pipeline/types';
+import type { RuntimeOptions } from '../../../../libs/diffusion/src/runtime/create-runtime';
 import type { Policy, RuntimeInfo, RuntimeName } from '../../../../libs/diffusion/src/runtime/runtime';
 import type { PolicySupport } from '../../../../libs/contracts/src/render-job';
 import { StopFlag, type FromThread, type RenderRequest, type ThreadImage, type ThreadInit } from './messages';
 
 export interface RenderThreadOptions {
   readonly runtime: RuntimeName;
-  readonly provider?: string;
-  readonly cacheDir?: string;
+  readonly runtimeOptions: RuntimeOptions;
   readonly cacheSize: number;
 }
 
@@ -113,8 +113,7 @@ export class RenderThread {
       runtime: this.options.runtime,
       cacheSize: this.options.cacheSize,
       stop: this.stop,
-      ...(this.options.provider ? { provider: this.options.provider } : {}),
-      ...(this.options.cacheDir ? { cacheDir: this.options.cacheDir } : {}),
+      runtimeOptions: this.options.runtimeOptions,
     };
     // From source (tsx), the thread needs the same TypeScript loader; from dist it is plain JS.
     const thread = new Worker(file, { workerData: init, ...(file.endsWith('.ts') ? { execArgv: ['--import', 'tsx'] } : {}) });
