@@ -1,8 +1,9 @@
-import { plainToInstance } from 'class-transformer';
-import { validateSync, type ValidationError } from 'class-validator';
 import { envInt } from './env';
 import type { RenderParams } from './render-job';
 import { RenderRequest } from './render-request';
+import { validateBody, type FieldError } from './request-fields';
+
+export type { FieldError };
 
 /** The limits that are settings rather than constants. */
 export interface RenderLimits {
@@ -30,11 +31,6 @@ export function renderLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): Rende
   };
 }
 
-export interface FieldError {
-  readonly field: string;
-  readonly message: string;
-}
-
 export interface RequestContext {
   readonly limits: RenderLimits;
   /** The model names the registry knows. */
@@ -45,17 +41,8 @@ export type Validated<T> = { readonly ok: true; readonly value: T } | { readonly
 
 /** The API's door check and the worker's re-check of `job.data`: the same rules in both places. */
 export function validateRenderRequest(body: unknown, ctx: RequestContext): Validated<RenderRequest> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return { ok: false, errors: [{ field: 'body', message: 'body must be a JSON object' }] };
-  }
-  const request = plainToInstance(RenderRequest, body);
-  const errors = validateSync(request, {
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    forbidUnknownValues: true,
-    stopAtFirstError: true,
-    validationError: { target: false },
-  }).flatMap(flatten);
+  const { request, errors } = validateBody(RenderRequest, body);
+  if (!request) return { ok: false, errors };
   const failed = new Set(errors.map((e) => e.field));
   if (!failed.has('prompts') && request.prompts.length > ctx.limits.maxPrompts) {
     errors.push({ field: 'prompts', message: `prompts must contain at most ${ctx.limits.maxPrompts} items (got ${request.prompts.length})` });
@@ -112,9 +99,4 @@ export function resolveRenderParams(request: RenderRequest, defaults: ResolveDef
     precision: request.precision ?? RENDER_DEFAULTS.precision,
     compile: request.compile ?? RENDER_DEFAULTS.compile,
   };
-}
-
-function flatten(error: ValidationError): FieldError[] {
-  const own = Object.values(error.constraints ?? {}).map((message) => ({ field: error.property, message }));
-  return [...own, ...(error.children ?? []).flatMap(flatten)];
 }

@@ -1,6 +1,20 @@
-import { plainToInstance } from 'class-transformer';
-import { IsDivisibleBy, IsInt, IsNumber, IsString, Max, MaxLength, Min, ValidateBy, ValidateIf, validateSync, type ValidationError } from 'class-validator';
-import { FIXED_LIMITS, SCHEDULERS, SEED_PROMPT } from '../../contracts/src/render-request';
+import { ValidateBy } from 'class-validator';
+import { SEED_PROMPT } from '../../contracts/src/limits';
+import {
+  BatchSizeField,
+  describeValue as describe,
+  GuidanceField,
+  ImageSideField,
+  ModelNameField,
+  Optional,
+  OptionalIntField,
+  PromptTextField,
+  SchedulerField,
+  SeedField,
+  StepsField,
+  validateBody,
+  type FieldError,
+} from '../../contracts/src/request-fields';
 import type { RenderLimits } from '../../contracts/src/validate-render-request';
 import { COMPILE_POLICIES, PRECISIONS, type Policy } from '../../diffusion/src/runtime/runtime';
 import { DEFAULT_POLICIES, policyName, type BenchmarkParams, type BenchmarkWorkers } from './benchmark-contract';
@@ -24,24 +38,6 @@ export const BENCHMARK_DEFAULTS = {
 
 export const BENCHMARK_LIMITS = { maxWarmupRuns: 10, maxRuns: 50, maxWorkerIds: 64, maxWorkerId: 200 } as const;
 
-const L = FIXED_LIMITS;
-const Optional = () => ValidateIf((_o: object, value: unknown) => value !== undefined);
-
-const describe = (value: unknown): string =>
-  typeof value === 'number' || typeof value === 'boolean' ? String(value)
-    : typeof value === 'string' ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
-      : value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
-
-const IsFiniteNumber = () =>
-  ValidateBy({
-    name: 'isFiniteNumber',
-    validator: {
-      validate: (value: unknown) => typeof value === 'number' && Number.isFinite(value),
-      defaultMessage: (args) => `${args?.property} must be a finite number (got ${describe(args?.value)})`,
-    },
-  });
-
-/** A policy as `precision/compile` (e.g. `mixed_float16/jit`) or `{ precision, compile }`. */
 export function parsePolicy(value: unknown): Policy | undefined {
   let precision: unknown;
   let compile: unknown;
@@ -92,53 +88,50 @@ const IsWorkers = () =>
 
 /** `POST /v1/benchmarks`: every field optional; unknown fields are refused. */
 export class BenchmarkRequest {
-  @MaxLength(L.maxPromptChars) @IsString() @Optional()
+  @PromptTextField()
   prompt?: string;
 
-  @MaxLength(L.maxPromptChars) @IsString() @Optional()
+  @PromptTextField()
   negativePrompt?: string;
 
-  @MaxLength(L.maxModelName) @IsString() @Optional()
+  @ModelNameField()
   model?: string;
 
-  @IsDivisibleBy(L.sideMultiple) @Max(L.maxSide) @Min(L.minSide) @IsInt() @IsFiniteNumber() @Optional()
+  @ImageSideField()
   width?: number;
 
-  @IsDivisibleBy(L.sideMultiple) @Max(L.maxSide) @Min(L.minSide) @IsInt() @IsFiniteNumber() @Optional()
+  @ImageSideField()
   height?: number;
 
-  @Max(L.maxSteps) @Min(1) @IsInt() @IsFiniteNumber() @Optional()
+  @StepsField()
   steps?: number;
 
-  @Max(L.maxBatchSize) @Min(1) @IsInt() @IsFiniteNumber() @Optional()
+  @BatchSizeField()
   batchSize?: number;
 
-  @Max(L.maxGuidance) @Min(L.minGuidance) @IsNumber() @IsFiniteNumber() @Optional()
+  @GuidanceField()
   guidanceScale?: number;
 
-  @Max(L.maxSeed) @Min(0) @IsInt() @IsFiniteNumber() @Optional()
+  @SeedField()
   seed?: number;
 
-  @ValidateBy({ name: 'isScheduler', validator: { validate: (v: unknown) => SCHEDULERS.includes(v as never), defaultMessage: () => `scheduler must be one of ${SCHEDULERS.join(', ')}` } }) @Optional()
+  @SchedulerField()
   scheduler?: string;
 
   @IsPolicyList() @Optional()
   policies?: unknown[];
 
-  @Max(BENCHMARK_LIMITS.maxWarmupRuns) @Min(0) @IsInt() @IsFiniteNumber() @Optional()
+  @OptionalIntField(0, BENCHMARK_LIMITS.maxWarmupRuns)
   warmupRuns?: number;
 
-  @Max(BENCHMARK_LIMITS.maxRuns) @Min(1) @IsInt() @IsFiniteNumber() @Optional()
+  @OptionalIntField(1, BENCHMARK_LIMITS.maxRuns)
   runs?: number;
 
   @IsWorkers() @Optional()
   workers?: unknown;
 }
 
-export interface FieldError {
-  readonly field: string;
-  readonly message: string;
-}
+export type { FieldError };
 
 export interface BenchmarkRequestContext {
   readonly limits: RenderLimits;
@@ -153,15 +146,8 @@ export type CheckedBenchmark = { readonly ok: true; readonly params: BenchmarkPa
 /** The API's door check: every invalid field named with its limit; on success, the parameters with defaults filled. */
 export function checkBenchmarkRequest(body: unknown, ctx: BenchmarkRequestContext): CheckedBenchmark {
   if (body === undefined || body === null) body = {};
-  if (typeof body !== 'object' || Array.isArray(body)) return { ok: false, errors: [{ field: 'body', message: 'body must be a JSON object' }] };
-  const request = plainToInstance(BenchmarkRequest, body);
-  const errors: FieldError[] = validateSync(request, {
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    forbidUnknownValues: true,
-    stopAtFirstError: true,
-    validationError: { target: false },
-  }).flatMap(flatten);
+  const { request, errors } = validateBody(BenchmarkRequest, body);
+  if (!request) return { ok: false, errors };
   const failed = new Set(errors.map((e) => e.field));
   const model = request.model ?? ctx.defaultModel;
   if (!failed.has('model') && !ctx.models.includes(model)) {
@@ -195,9 +181,4 @@ export function checkBenchmarkRequest(body: unknown, ctx: BenchmarkRequestContex
       workers: (request.workers as BenchmarkWorkers | undefined) ?? BENCHMARK_DEFAULTS.workers,
     },
   };
-}
-
-function flatten(error: ValidationError): FieldError[] {
-  const own = Object.values(error.constraints ?? {}).map((message) => ({ field: error.property, message }));
-  return [...own, ...(error.children ?? []).flatMap(flatten)];
 }
