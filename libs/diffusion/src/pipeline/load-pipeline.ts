@@ -62,6 +62,8 @@ export async function loadPipeline(modelPath: string, options: PipelineLoadOptio
     timeProjection: components.unet.config,
     schedulerConfig,
     latentChannels: Number(configs.vae.latent_channels ?? 4),
+    // diffusers' vae_scale_factor: each VAE block but the last halves the image (8 for every SD checkpoint).
+    vaeScaleFactor: 2 ** (((configs.vae.block_out_channels as unknown[] | undefined)?.length ?? 4) - 1),
     scalingFactor: Number(configs.vae.scaling_factor ?? 0.18215),
   });
 }

@@ -24,6 +24,8 @@ export interface PipelineParts {
   readonly timeProjection: TimestepProjectionConfig;
   readonly schedulerConfig: Record<string, unknown>;
   readonly latentChannels: number;
+  /** Image pixels per latent pixel along each side. */
+  readonly vaeScaleFactor: number;
   readonly scalingFactor: number;
 }
 
@@ -48,7 +50,7 @@ export class StableDiffusionPipeline implements Pipeline {
   async render(options: RenderOptions, callbacks: RenderCallbacks = {}): Promise<RenderOutput> {
     const started = now();
     const { signal } = callbacks;
-    validateRenderOptions(options, this.parts.latentChannels);
+    validateRenderOptions(options, this.parts.latentChannels, this.parts.vaeScaleFactor);
     const prompts = options.prompts.flatMap((p) => Array<string>(options.batchSize).fill(p));
     const images = prompts.length;
     const guided = usesGuidance(options.guidanceScale);
@@ -149,7 +151,8 @@ export class StableDiffusionPipeline implements Pipeline {
     const seeds = Array.from({ length: images }, (_, i) => base + first + i);
     const generators = seeds.map((seed) => new TorchGenerator(seed));
     if (options.latents) return { latents: options.latents, generators };
-    const shape = [1, this.parts.latentChannels, options.height / 8, options.width / 8];
+    const f = this.parts.vaeScaleFactor;
+    const shape = [1, this.parts.latentChannels, options.height / f, options.width / f];
     const latents = concatAll(generators.map((g) => g.randn(shape)));
     return { latents: { data: latents, shape: [images, ...shape.slice(1)] }, seeds, generators };
   }

@@ -13,7 +13,7 @@ function fail(field: string, message: string): never {
 }
 
 /** Checks a render before any compute, naming the field and the limit. */
-export function validateRenderOptions(o: RenderOptions, latentChannels: number): void {
+export function validateRenderOptions(o: RenderOptions, latentChannels: number, vaeScaleFactor: number): void {
   if (!Array.isArray(o.prompts) || o.prompts.length === 0) fail('prompts', 'at least one prompt is required');
   if (o.prompts.length > RENDER_LIMITS.maxPrompts) fail('prompts', `at most ${RENDER_LIMITS.maxPrompts} prompts, got ${o.prompts.length}`);
   o.prompts.forEach((p, i) => {
@@ -30,14 +30,16 @@ export function validateRenderOptions(o: RenderOptions, latentChannels: number):
   if (o.seed !== undefined && (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > Number.MAX_SAFE_INTEGER)) fail('seed', `a non-negative integer, got ${o.seed}`);
   if (o.latents) {
     const [n, c, h, w] = o.latents.shape;
-    if (o.latents.shape.length !== 4 || c !== latentChannels) fail('latents', `must be [images, ${latentChannels}, h/8, w/8], got [${o.latents.shape.join(', ')}]`);
+    if (o.latents.shape.length !== 4 || c !== latentChannels) fail('latents', `must be [images, ${latentChannels}, h/${vaeScaleFactor}, w/${vaeScaleFactor}], got [${o.latents.shape.join(', ')}]`);
     const images = o.prompts.length * o.batchSize;
     if (n !== images) fail('latents', `holds ${n} latents but ${o.prompts.length} prompt(s) × batch ${o.batchSize} make ${images} images`);
     if (!h || !w) fail('latents', 'height and width must be positive');
     return;
   }
+  // Multiples of 8, as diffusers asks, and of the VAE's scale (both powers of two, so the larger is both).
+  const multiple = Math.max(8, vaeScaleFactor);
   for (const field of ['width', 'height'] as const) {
     const v = o[field];
-    if (!Number.isInteger(v) || v < 8 || v % 8 !== 0) fail(field, `a positive multiple of 8, got ${v}`);
+    if (!Number.isInteger(v) || v < multiple || v % multiple !== 0) fail(field, `a positive multiple of ${multiple}, got ${v}`);
   }
 }
