@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { f16round } from '@petamoriken/float16';
 import { loadWeights, readComponentConfig, readModelIndex, type JsonObject } from '../../libs/diffusion/src/loader';
 import type { ParamSpec } from '../../libs/diffusion/src/ops/ops';
 import { createRandomModel, getPreset, initRuleFor, PRESET_NAMES, type WeightedComponent } from '../../libs/diffusion/src/presets';
 import { readSafetensorsHeader } from '../../libs/diffusion/src/weights/safetensors';
 import { fixtureModel } from '../support/paths';
+import { suiteTempDir } from '../support/temp-dir';
 
 const num = (config: JsonObject, key: string) => {
   const v = config[key];
@@ -57,16 +57,10 @@ function stats(data: Float32Array): { mean: number; std: number } {
 }
 
 describe('createRandomModel', () => {
-  let root: string;
-  before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'sdfarm-random-'));
-  });
-  after(async () => {
-    await rm(root, { recursive: true, force: true });
-  });
+  const temp = suiteTempDir('random');
 
   it('writes a tiny folder that the loader accepts, with sane random weights', async () => {
-    const out = join(root, 'tiny-f16');
+    const out = join(temp.dir, 'tiny-f16');
     const seen: string[] = [];
     const created = await createRandomModel(out, 'tiny', { dtype: 'float16', seed: 7, paramsFor, onTensor: (p) => seen.push(`${p.component}/${p.tensor}`) });
     assert.deepEqual(created.weights.map((w) => [w.component, w.tensors]), [['text_encoder', 5], ['unet', 4], ['vae', 3]]);
@@ -115,7 +109,7 @@ describe('createRandomModel', () => {
   });
 
   it('is deterministic for a seed and differs between seeds', async () => {
-    const make = (name: string, seed: number) => createRandomModel(join(root, name), 'tiny', { dtype: 'float32', seed, paramsFor });
+    const make = (name: string, seed: number) => createRandomModel(join(temp.dir, name), 'tiny', { dtype: 'float32', seed, paramsFor });
     const [a, b, c] = [await make('seed-a', 11), await make('seed-b', 11), await make('seed-c', 12)];
     for (const i of [0, 1, 2]) {
       const [fa, fb, fc] = await Promise.all([a, b, c].map((m) => readFile(m.weights[i]!.path)));
@@ -127,16 +121,16 @@ describe('createRandomModel', () => {
   });
 
   it('refuses a folder that already has files', async () => {
-    const out = join(root, 'taken');
+    const out = join(temp.dir, 'taken');
     await createRandomModel(out, 'tiny', { dtype: 'float16', seed: 1, paramsFor });
     await assert.rejects(createRandomModel(out, 'tiny', { dtype: 'float16', seed: 1, paramsFor }), /taken is not empty/);
     await createRandomModel(out, 'tiny', { dtype: 'float16', seed: 2, paramsFor, overwrite: true });
-    await assert.rejects(createRandomModel(join(root, 'x'), 'sd3', { dtype: 'float16', seed: 1, paramsFor }), /unknown model preset "sd3" \(presets: sd15, sd21, tiny\)/);
+    await assert.rejects(createRandomModel(join(temp.dir, 'x'), 'sd3', { dtype: 'float16', seed: 1, paramsFor }), /unknown model preset "sd3" \(presets: sd15, sd21, tiny\)/);
   });
 
   for (const name of PRESET_NAMES) {
     it(`preset ${name}: its files agree with each other and load`, async () => {
-      const out = join(root, `preset-${name}`);
+      const out = join(temp.dir, `preset-${name}`);
       await createRandomModel(out, name, { dtype: 'float16', seed: 3, paramsFor });
       const index = await readModelIndex(out);
       const [unet, text, scheduler, tokenizer] = await Promise.all(
@@ -167,7 +161,7 @@ describe('createRandomModel', () => {
   });
 
   it('stops with a clear error when paramsFor gives a bad shape, leaving no model_index.json', async () => {
-    const out = join(root, 'bad-params');
+    const out = join(temp.dir, 'bad-params');
     const bad = (c: WeightedComponent, config: JsonObject) =>
       c === 'unet' ? [{ name: 'conv_in.weight', shape: [0, 4], kind: 'conv' as const }] : paramsFor(c, config);
     await assert.rejects(createRandomModel(out, 'tiny', { dtype: 'float16', seed: 1, paramsFor: bad }), /paramsFor\(unet\): parameter conv_in\.weight has an invalid shape \[0, 4\]/);

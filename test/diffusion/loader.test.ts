@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   findWeightFiles,
   loadWeights,
@@ -13,14 +12,10 @@ import {
 import type { ParamSpec } from '../../libs/diffusion/src/ops/ops';
 import { FLOAT_DTYPES, readSafetensorsHeader, type SafetensorsEntry } from '../../libs/diffusion/src/weights/safetensors';
 import { writeSafetensors, type WritableDtype } from '../../libs/diffusion/src/weights/safetensors-writer';
+import { fixtureWeightsPath } from '../support/fixture-tensors';
 import { fixtureModel, type FixtureName } from '../support/paths';
-
-function rawSafetensors(header: unknown, data: Uint8Array): Buffer {
-  const json = Buffer.from(JSON.stringify(header), 'utf8');
-  const len = Buffer.alloc(8);
-  len.writeBigUInt64LE(BigInt(json.length));
-  return Buffer.concat([len, json, data]);
-}
+import { rawSafetensors } from '../support/raw-safetensors';
+import { suiteTempDir } from '../support/temp-dir';
 
 /** A parameter list read off a file's own header: what a model declaring exactly these weights asks for. */
 function specsFromHeader(entries: readonly SafetensorsEntry[]): ParamSpec[] {
@@ -44,7 +39,6 @@ async function writeTensors(path: string, tensors: Array<[string, number[], Writ
 }
 
 const FIXTURES: FixtureName[] = ['tiny-sd15', 'tiny-sd21v'];
-const WEIGHT_FILE = { text_encoder: 'model.safetensors', unet: 'diffusion_pytorch_model.safetensors', vae: 'diffusion_pytorch_model.safetensors' };
 
 describe('bundled fixtures', () => {
   for (const fixture of FIXTURES) {
@@ -66,7 +60,7 @@ describe('bundled fixtures', () => {
     for (const component of ['text_encoder', 'unet', 'vae'] as const) {
       it(`${fixture}: ${component} weights load for the parameters their header declares`, async () => {
         const dir = join(fixtureModel(fixture), component);
-        const file = join(dir, WEIGHT_FILE[component]);
+        const file = fixtureWeightsPath(fixture, component);
         const { entries } = await readSafetensorsHeader(file);
         const params = specsFromHeader(entries);
         const weights = await loadWeights(dir, params);
@@ -105,19 +99,13 @@ function halfToFloat(h: number): number {
 }
 
 describe('loader errors and layouts', () => {
-  let root: string;
+  const temp = suiteTempDir('loader');
   let n = 0;
   const fresh = async (name: string) => {
-    const dir = join(root, `${n++}-${name}`);
+    const dir = join(temp.dir, `${n++}-${name}`);
     await mkdir(dir, { recursive: true });
     return dir;
   };
-  before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'sdfarm-loader-'));
-  });
-  after(async () => {
-    await rm(root, { recursive: true, force: true });
-  });
 
   it('rejects an empty folder and a missing one', async () => {
     const empty = await fresh('empty');
@@ -125,7 +113,7 @@ describe('loader errors and layouts', () => {
       assert.equal(e.message, `${empty} has no model_index.json: not a diffusers model folder (the folder is empty)`);
       return true;
     });
-    const missing = join(root, 'does-not-exist');
+    const missing = join(temp.dir, 'does-not-exist');
     await assert.rejects(readModelIndex(missing), /does-not-exist has no model_index.json: not a diffusers model folder \(the folder does not exist\)/);
   });
 

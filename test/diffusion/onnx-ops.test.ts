@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { Component, HostInput } from '../../libs/diffusion/src/models/component';
 import { Conv2d, GroupNorm, LayerNorm, Linear } from '../../libs/diffusion/src/models/nn';
 import { recordComponent } from '../../libs/diffusion/src/ops/onnx/record-component';
@@ -7,8 +7,10 @@ import { NO_FUSIONS } from '../../libs/diffusion/src/ops/onnx/record-options';
 import { OnnxRuntime } from '../../libs/diffusion/src/runtime/onnx/onnx-runtime';
 import { PROVIDERS } from '../../libs/diffusion/src/runtime/onnx/providers';
 import type { HostTensor } from '../../libs/diffusion/src/tensor';
+import { suiteTempDir } from '../support/temp-dir';
+import { imageInput, plainInput, seeded } from '../support/tensors';
 import { component, unetLikeBlock, type Forward } from './onnx-support/components';
-import { difference, imageInput, plainInput, randomTensor, randomWeights, seeded, tempCacheDir } from './onnx-support/helpers';
+import { difference, randomTensor, randomWeights } from './onnx-support/helpers';
 import { NaiveOps } from './onnx-support/naive-ops';
 
 /** ORT float32 against the float64 reference: a few float32 roundings per output, relative to max(1, |ref|). */
@@ -115,12 +117,11 @@ function naive(comp: Component, weights: Map<string, HostTensor>, inputs: Record
 }
 
 describe('OnnxGraphBuilder: every Ops method, recorded and run on ONNX Runtime (CPU), against a float64 reference', () => {
-  const cache = tempCacheDir('onnx-ops');
+  const cache = suiteTempDir('onnx-ops');
   let runtime: OnnxRuntime;
   before(async () => {
     runtime = await OnnxRuntime.create({ provider: 'cpu', cacheDir: cache.dir, intraOpNumThreads: 1 });
   });
-  after(() => cache.remove());
 
   for (const [i, c] of CASES.entries()) {
     it(c.name, async () => {

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { clipTextInputs, createClipTextEncoder } from '../../libs/diffusion/src/models/clip-text';
 import type { Component, HostInput } from '../../libs/diffusion/src/models/component';
 import { createUNet, timestepProjection } from '../../libs/diffusion/src/models/unet';
@@ -11,31 +9,14 @@ import { OnnxRuntime } from '../../libs/diffusion/src/runtime/onnx/onnx-runtime'
 import type { CompilePolicy, Policy } from '../../libs/diffusion/src/runtime/runtime';
 import { TfjsRuntime } from '../../libs/diffusion/src/runtime/tfjs/tfjs-runtime';
 import type { HostTensor } from '../../libs/diffusion/src/tensor';
-import { readSafetensors } from '../../libs/diffusion/src/weights/safetensors';
-import { fixtureExpected, fixtureModel, type FixtureName } from '../support/paths';
-import { difference, randomTensor, randomWeights, seeded, tempCacheDir } from './onnx-support/helpers';
+import { readExpectedTensors, readFixtureConfig, readFixtureWeights } from '../support/fixture-tensors';
+import type { FixtureName } from '../support/paths';
+import { suiteTempDir } from '../support/temp-dir';
+import { assertWithinBar, imageInput, plainInput, seeded, weightsFor } from '../support/tensors';
+import { difference, randomTensor, randomWeights } from './onnx-support/helpers';
 
 const FIXTURES: readonly FixtureName[] = ['tiny-sd15', 'tiny-sd21v'];
 const COMPILES: readonly CompilePolicy[] = ['eager', 'jit'];
-
-/** The fixtures README's float32 bar: max abs error ≤ 1e-4 × max(1, max |ref|). */
-function assertWithinBar(actual: HostTensor | undefined, expected: HostTensor, what: string): void {
-  assert.ok(actual, `${what}: no output`);
-  assert.deepEqual([...actual.shape], [...expected.shape], `${what}: shape`);
-  const d = difference(actual, expected);
-  assert.ok(d.maxAbs <= 1e-4 * d.scale, `${what}: max abs error ${d.maxAbs.toExponential(3)} > bar ${(1e-4 * d.scale).toExponential(3)}`);
-}
-
-async function json(path: string): Promise<Record<string, unknown>> {
-  return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
-}
-
-function only(weights: WeightMap, component: Component): WeightMap {
-  return new Map(component.params.map((p) => [p.name, weights.get(p.name)!] as const));
-}
-
-const image = (t: HostTensor): HostInput => ({ data: t.data, shape: t.shape, layout: 'image' });
-const plain = (t: HostTensor): HostInput => ({ data: t.data, shape: t.shape, layout: 'plain' });
 
 interface Case {
   readonly component: Component;
@@ -46,48 +27,42 @@ interface Case {
 
 /** The text encoder, UNet and VAE decoder of a fixture, with their reference inputs and outputs. */
 async function fixtureCases(name: FixtureName): Promise<Record<'text_encoder' | 'unet' | 'vae_decoder' | 'vae_encoder', Case>> {
-  const model = fixtureModel(name);
-  const tensors = await readSafetensors(join(fixtureExpected(name), 'tensors.safetensors'));
-  const get = (key: string): HostTensor => {
-    const t = tensors.get(key);
-    assert.ok(t, `${name}: ${key} is in the fixture`);
-    return t;
-  };
+  const { get } = await readExpectedTensors(name);
 
-  const encoder = createClipTextEncoder(await json(join(model, 'text_encoder', 'config.json')));
-  const textWeights = await readSafetensors(join(model, 'text_encoder', 'model.safetensors'));
+  const encoder = createClipTextEncoder(readFixtureConfig(name, 'text_encoder'));
+  const textWeights = await readFixtureWeights(name, 'text_encoder');
   const ids = get('text_encoder.input_ids');
 
-  const unet = createUNet(await json(join(model, 'unet', 'config.json')));
+  const unet = createUNet(readFixtureConfig(name, 'unet'));
   const sample = get('unet.sample');
 
-  const vaeConfig = parseVaeConfig(await json(join(model, 'vae', 'config.json')));
-  const vaeWeights = await readSafetensors(join(model, 'vae', 'diffusion_pytorch_model.safetensors'));
+  const vaeConfig = parseVaeConfig(readFixtureConfig(name, 'vae'));
+  const vaeWeights = await readFixtureWeights(name, 'vae');
   const decoder = createVaeDecoder(vaeConfig);
   const vaeEncoder = createVaeEncoder(vaeConfig);
 
   return {
     text_encoder: {
       component: encoder,
-      weights: only(textWeights, encoder),
+      weights: weightsFor(encoder, textWeights),
       inputs: clipTextInputs(Int32Array.from(ids.data), ids.shape[0]!, ids.shape[1]!),
       expected: { last_hidden_state: get('text_encoder.last_hidden_state'), penultimate_hidden_state: get('text_encoder.penultimate_hidden_state') },
     },
     unet: {
       component: unet,
-      weights: await readSafetensors(join(model, 'unet', 'diffusion_pytorch_model.safetensors')),
+      weights: await readFixtureWeights(name, 'unet'),
       inputs: {
-        sample: image(sample),
+        sample: imageInput(sample),
         time_proj: timestepProjection(Array.from(get('unet.timestep').data), unet.config),
-        encoder_hidden_states: plain(get('unet.encoder_hidden_states')),
+        encoder_hidden_states: plainInput(get('unet.encoder_hidden_states')),
       },
       expected: { out: get('unet.out') },
     },
-    vae_decoder: { component: decoder, weights: only(vaeWeights, decoder), inputs: { latent: image(get('vae.latent')) }, expected: { image: get('vae.decoded') } },
+    vae_decoder: { component: decoder, weights: weightsFor(decoder, vaeWeights), inputs: { latent: imageInput(get('vae.latent')) }, expected: { image: get('vae.decoded') } },
     vae_encoder: {
       component: vaeEncoder,
-      weights: only(vaeWeights, vaeEncoder),
-      inputs: { image: image(get('vae.image')) },
+      weights: weightsFor(vaeEncoder, vaeWeights),
+      inputs: { image: imageInput(get('vae.image')) },
       expected: { mean: get('vae.posterior_mean'), logvar: get('vae.posterior_logvar') },
     },
   };
@@ -103,14 +78,13 @@ async function runOnce(runtime: OnnxRuntime | TfjsRuntime, c: Case, policy: Poli
 }
 
 describe('ONNX Runtime (CPU) reproduces the fixtures\' reference outputs, eager and jit', () => {
-  const cache = tempCacheDir('onnx-parity');
+  const cache = suiteTempDir('onnx-parity');
   let runtime: OnnxRuntime;
   let emulating: OnnxRuntime;
   before(async () => {
     runtime = await OnnxRuntime.create({ cacheDir: cache.dir });
     emulating = await OnnxRuntime.create({ cacheDir: cache.dir, cpuFloat16: 'emulate' });
   });
-  after(() => cache.remove());
 
   for (const name of FIXTURES) {
     it(`${name}: text encoder, UNet, VAE decoder and encoder within the float32 bar; mixed_float16's difference reported`, async (t) => {
@@ -163,9 +137,9 @@ describe('ONNX Runtime (CPU) reproduces the fixtures\' reference outputs, eager 
       component: unet,
       weights: randomWeights(unet.params, random),
       inputs: {
-        sample: image(randomTensor([2, 3, 7, 10], random)),
+        sample: imageInput(randomTensor([2, 3, 7, 10], random)),
         time_proj: timestepProjection([999, 3], unet.config),
-        encoder_hidden_states: plain(randomTensor([2, 9, 24], random)),
+        encoder_hidden_states: plainInput(randomTensor([2, 9, 24], random)),
       },
       expected: {},
     };

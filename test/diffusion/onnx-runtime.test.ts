@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
 import type { HostInput } from '../../libs/diffusion/src/models/component';
@@ -13,8 +13,10 @@ import { OnnxRuntime } from '../../libs/diffusion/src/runtime/onnx/onnx-runtime'
 import { cacheKey } from '../../libs/diffusion/src/runtime/onnx/compile-cache';
 import { CPU_OPS_WITHOUT_FLOAT16 } from '../../libs/diffusion/src/runtime/onnx/providers';
 import type { HostTensor } from '../../libs/diffusion/src/tensor';
+import { makeTempDir, suiteTempDir } from '../support/temp-dir';
+import { imageInput, plainInput, seeded } from '../support/tensors';
 import { unetLikeBlock } from './onnx-support/components';
-import { difference, imageInput, plainInput, randomTensor, randomWeights, seeded, tempCacheDir } from './onnx-support/helpers';
+import { difference, randomTensor, randomWeights } from './onnx-support/helpers';
 import { NaiveOps } from './onnx-support/naive-ops';
 
 const block = unetLikeBlock(16, 24, 12, 4, { upcast: true });
@@ -35,12 +37,11 @@ const reference = (() => {
 })();
 
 describe('OnnxRuntime on the CPU provider', () => {
-  const cache = tempCacheDir('onnx-runtime');
+  const cache = suiteTempDir('onnx-runtime');
   let runtime: OnnxRuntime;
   before(async () => {
     runtime = await OnnxRuntime.create({ cacheDir: cache.dir });
   });
-  after(() => cache.remove());
 
   it('reports what runs', () => {
     assert.equal(runtime.info.runtime, 'onnxruntime');
@@ -65,7 +66,7 @@ describe('OnnxRuntime on the CPU provider', () => {
 
   it('caches the jit graph on disk: a second runtime loads it without recording', async () => {
     const policy = { precision: 'float32', compile: 'jit' } as const;
-    const own = tempCacheDir('onnx-cache-hit');
+    const own = makeTempDir('onnx-cache-hit');
     try {
       const first = await (await OnnxRuntime.create({ cacheDir: own.dir })).prepare(block, weights, policy);
       const a = (await first.run(inputs)).out!;
@@ -188,7 +189,7 @@ describe('ONNX Runtime facts the runtime relies on', () => {
     });
     g.addNode(op, names, ['out'], attributes, domain);
     g.addOutput({ name: 'out', dtype: 'float16', shape: outShape });
-    const scratch = tempCacheDir('ort-probe');
+    const scratch = makeTempDir('ort-probe');
     try {
       const optimized = join(scratch.dir, 'opt.onnx');
       await ort.InferenceSession.create(serializeModel(g, { graphName: op }), { graphOptimizationLevel: 'disabled', optimizedModelFilePath: optimized, logSeverityLevel: 3 });
@@ -230,7 +231,7 @@ describe('ONNX Runtime facts the runtime relies on', () => {
   });
 
   it('loads weights from an external data file (the >2 GB layout)', async () => {
-    const scratch = tempCacheDir('onnx-external');
+    const scratch = makeTempDir('onnx-external');
     try {
       const recorded = recordComponent(block, weights, [
         { name: 'x', shape: [2, 16, 6, 5], dtype: 'float32' },

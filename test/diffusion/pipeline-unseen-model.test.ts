@@ -8,6 +8,7 @@ import { loadPipeline } from '../../libs/diffusion/src/pipeline/load-pipeline';
 import type { Pipeline, RenderOptions } from '../../libs/diffusion/src/pipeline/types';
 import { createRandomModel, PRESETS, type ModelPreset } from '../../libs/diffusion/src/presets';
 import { createRuntime } from '../../libs/diffusion/src/runtime/create-runtime';
+import { assertMaxAbsErrorAtMost, maxAbsDiff } from '../support/tensors';
 
 /**
  * A model folder no test fixture resembles: 3 UNet blocks of other widths and per-block head counts,
@@ -54,12 +55,6 @@ const OPTIONS: RenderOptions = {
   scheduler: 'EulerAncestralDiscreteScheduler',
 };
 
-function maxByteDiff(a: Uint8Array, b: Uint8Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
-
 describe('text-to-image on a model folder the fixtures never show', () => {
   let folder: string;
   let pipeline: Pipeline;
@@ -83,16 +78,16 @@ describe('text-to-image on a model folder the fixtures never show', () => {
     assert.deepEqual(out.finalLatents.shape, [3, 4, 12, 20], 'a 2-block VAE scales by 2');
     assert.ok(out.imageTensor.data.every(Number.isFinite));
     assert.deepEqual(out.images.map((i) => i.seed), [11, 12, 13]);
-    assert.ok(maxByteDiff(out.images[0]!.rgb, out.images[1]!.rgb) > 0, 'different seeds give different images');
+    assert.ok(maxAbsDiff(out.images[0]!.rgb, out.images[1]!.rgb) > 0, 'different seeds give different images');
   });
 
   it('is deterministic, and an image rendered alone (as a chunk would) equals its place in the batch', async () => {
     const whole = await pipeline.render(OPTIONS);
     const again = await pipeline.render(OPTIONS);
-    whole.images.forEach((img, i) => assert.equal(maxByteDiff(img.rgb, again.images[i]!.rgb), 0, `image ${i} repeats exactly`));
+    whole.images.forEach((img, i) => assert.equal(maxAbsDiff(img.rgb, again.images[i]!.rgb), 0, `image ${i} repeats exactly`));
     const alone = await pipeline.render({ ...OPTIONS, batchSize: 1, firstImageIndex: 2 });
     assert.equal(alone.images[0]!.seed, 13);
-    assert.ok(maxByteDiff(alone.images[0]!.rgb, whole.images[2]!.rgb) <= 1, 'image 2 alone matches image 2 of the batch within ±1');
+    assert.ok(maxAbsDiff(alone.images[0]!.rgb, whole.images[2]!.rgb) <= 1, 'image 2 alone matches image 2 of the batch within ±1');
   });
 
   it('ONNX Runtime (eager and jit) renders the same images as tfjs', async () => {
@@ -102,9 +97,7 @@ describe('text-to-image on a model folder the fixtures never show', () => {
       const ort = await loadPipeline(folder, { runtime, policy: { precision: 'float32', compile } });
       try {
         const out = await ort.render(OPTIONS);
-        let err = 0;
-        for (let i = 0; i < out.imageTensor.data.length; i++) err = Math.max(err, Math.abs(out.imageTensor.data[i]! - reference.imageTensor.data[i]!));
-        assert.ok(err <= 1e-3, `${compile}: float image differs from tfjs by ${err}`);
+        assertMaxAbsErrorAtMost(out.imageTensor, reference.imageTensor, `${compile}: float image vs tfjs`, 1e-3);
       } finally {
         ort.dispose();
       }

@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -12,7 +11,10 @@ import { createRuntime } from '../../libs/diffusion/src/runtime/create-runtime';
 import type { Policy, RuntimeName } from '../../libs/diffusion/src/runtime/runtime';
 import { TfjsRuntime } from '../../libs/diffusion/src/runtime/tfjs/tfjs-runtime';
 import { readSafetensors } from '../../libs/diffusion/src/weights/safetensors';
+import { readExpectedTensors, type ExpectedTensors } from '../support/fixture-tensors';
 import { fixtureExpected, fixtureModel, repoRoot, type FixtureName } from '../support/paths';
+import { makeTempDir } from '../support/temp-dir';
+import { assertMaxAbsErrorAtMost, assertWithinBar, maxAbsDiff } from '../support/tensors';
 
 const run = promisify(execFile);
 
@@ -33,13 +35,6 @@ async function expectedPng(name: FixtureName, i: number): Promise<Buffer> {
   return data;
 }
 
-function maxByteDiff(a: Uint8Array, b: Uint8Array): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
-
 const RUNS: ReadonlyArray<{ runtime: RuntimeName; policy: Policy }> = [
   { runtime: 'tfjs', policy: { precision: 'float32', compile: 'eager' } },
   { runtime: 'onnxruntime', policy: { precision: 'float32', compile: 'eager' } },
@@ -51,11 +46,11 @@ for (const name of ['tiny-sd15', 'tiny-sd21v'] as const) {
     describe(`text-to-image pipeline against diffusers: ${name} on ${runtime} ${policy.precision}/${policy.compile}`, () => {
       let pipeline: Pipeline;
       let spec: PipelineCase;
-      let tensors: Map<string, { data: Float32Array; shape: readonly number[] }>;
+      let tensors: ExpectedTensors;
 
       before(async () => {
         spec = JSON.parse(await readFile(join(fixtureExpected(name), 'pipeline.json'), 'utf8')) as PipelineCase;
-        tensors = await readSafetensors(join(fixtureExpected(name), 'tensors.safetensors'));
+        tensors = await readExpectedTensors(name);
         pipeline = await loadPipeline(fixtureModel(name), { runtime: await createRuntime(runtime), policy });
       });
       after(() => pipeline?.dispose());
@@ -78,27 +73,17 @@ for (const name of ['tiny-sd15', 'tiny-sd21v'] as const) {
         );
         assert.deepEqual(steps, spec.timesteps, 'the scheduler visits the reference timesteps');
         assert.equal(out.timings.stepsMs.length, spec.timesteps.length);
-        const refLatents = tensors.get('pipeline.final_latents')!;
-        let latentErr = 0;
-        let latentMax = 0;
-        for (let i = 0; i < refLatents.data.length; i++) {
-          latentErr = Math.max(latentErr, Math.abs(out.finalLatents.data[i]! - refLatents.data[i]!));
-          latentMax = Math.max(latentMax, Math.abs(refLatents.data[i]!));
-        }
         // The README's bar for model outputs, applied to the latents after the last step.
-        assert.ok(latentErr <= 1e-4 * Math.max(1, latentMax), `final latents max abs error ${latentErr}`);
-        const ref = tensors.get('pipeline.image')!;
-        assert.deepEqual(out.imageTensor.shape, ref.shape);
-        let err = 0;
-        for (let i = 0; i < ref.data.length; i++) err = Math.max(err, Math.abs(out.imageTensor.data[i]! - ref.data[i]!));
-        assert.ok(err <= 1e-3, `float image max abs error ${err} > 1e-3`);
+        assertWithinBar(out.finalLatents, tensors.get('pipeline.final_latents'), 'final latents');
+        assertMaxAbsErrorAtMost(out.imageTensor, tensors.get('pipeline.image'), 'float image', 1e-3);
         for (const [i, image] of out.images.entries()) {
-          assert.ok(maxByteDiff(image.rgb, await expectedPng(name, i)) <= 1, `image ${i} differs by more than 1 per channel`);
+          assert.ok(maxAbsDiff(image.rgb, await expectedPng(name, i)) <= 1, `image ${i} differs by more than 1 per channel`);
         }
       });
 
       it('`sdfarm render --latents` writes the same PNGs and a result.json with every step timed', async () => {
-        const out = await mkdtemp(join(tmpdir(), 'sdfarm-render-'));
+        const temp = makeTempDir('render');
+        const out = temp.dir;
         try {
           const args = [join(repoRoot(), 'bin', 'sdfarm.js'), 'render', '--model', fixtureModel(name),
             ...spec.prompts.flatMap((p) => ['--prompt', p]), '--negative-prompt', spec.negative_prompt,
@@ -108,7 +93,7 @@ for (const name of ['tiny-sd15', 'tiny-sd21v'] as const) {
           await run(process.execPath, args, { cwd: repoRoot() });
           for (let i = 0; i < spec.prompts.length; i++) {
             const { data } = await sharp(join(out, `${i}.png`)).raw().toBuffer({ resolveWithObject: true });
-            assert.ok(maxByteDiff(data, await expectedPng(name, i)) <= 1, `${i}.png differs by more than 1 per channel`);
+            assert.ok(maxAbsDiff(data, await expectedPng(name, i)) <= 1, `${i}.png differs by more than 1 per channel`);
           }
           const result = JSON.parse(await readFile(join(out, 'result.json'), 'utf8'));
           assert.equal(result.timings.stepsMs.length, spec.timesteps.length);
@@ -117,7 +102,7 @@ for (const name of ['tiny-sd15', 'tiny-sd21v'] as const) {
           assert.equal(result.width, spec.width);
           assert.equal(result.height, spec.height);
         } finally {
-          await rm(out, { recursive: true, force: true });
+          temp.remove();
         }
       });
     });

@@ -1,24 +1,18 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { TorchGenerator } from '../../libs/diffusion/src/random/torch-generator';
-import { readSafetensors } from '../../libs/diffusion/src/weights/safetensors';
-import { fixtureExpected, type FixtureName } from '../support/paths';
+import { readExpectedTensors } from '../support/fixture-tensors';
+import type { FixtureName } from '../support/paths';
+import { maxAbsDiff } from '../support/tensors';
 
 const FIXTURES: readonly FixtureName[] = ['tiny-sd15', 'tiny-sd21v'];
 
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
-}
-
 for (const fixture of FIXTURES) {
   describe(`TorchGenerator equals torch.randn (${fixture})`, async () => {
-    const tensors = await readSafetensors(join(fixtureExpected(fixture), 'tensors.safetensors'));
+    const tensors = await readExpectedTensors(fixture);
     for (const seed of [0, 42, 1234567]) {
       test(`seed ${seed}`, () => {
         const expected = tensors.get(`randn.cpu.seed${seed}`);
-        assert.ok(expected, `tensor randn.cpu.seed${seed}`);
         const actual = new TorchGenerator(seed).randn(expected.shape);
         const error = maxAbsDiff(actual, expected.data);
         assert.ok(error <= 1e-6, `max abs error ${error} > 1e-6`);
@@ -26,7 +20,7 @@ for (const fixture of FIXTURES) {
     }
 
     test('a second call continues the stream', () => {
-      const expected = tensors.get('randn.cpu.seed42')!;
+      const expected = tensors.get('randn.cpu.seed42');
       const generator = new TorchGenerator(42);
       const first = generator.randn(expected.shape);
       const second = generator.randn(expected.shape);

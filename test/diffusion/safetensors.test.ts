@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, stat, writeFile, readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { f16round, getFloat16, setFloat16 } from '@petamoriken/float16';
 import {
   float16Table,
@@ -17,14 +16,8 @@ import {
   toFloat32,
 } from '../../libs/diffusion/src/weights/safetensors';
 import { writeSafetensors, type TensorToWrite } from '../../libs/diffusion/src/weights/safetensors-writer';
-
-/** A safetensors file made by hand, so its header can say anything. */
-function rawSafetensors(header: unknown, data: Uint8Array): Buffer {
-  const json = Buffer.from(JSON.stringify(header), 'utf8');
-  const len = Buffer.alloc(8);
-  len.writeBigUInt64LE(BigInt(json.length));
-  return Buffer.concat([len, json, data]);
-}
+import { rawSafetensors } from '../support/raw-safetensors';
+import { suiteTempDir } from '../support/temp-dir';
 
 function bitsOf(x: number): number {
   const v = new DataView(new ArrayBuffer(4));
@@ -112,13 +105,7 @@ describe('float conversion', () => {
 });
 
 describe('safetensors files', () => {
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'sdfarm-safetensors-'));
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const temp = suiteTempDir('safetensors');
 
   const values = (n: number, scale: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.7 + scale) * scale + i * 1e-3);
 
@@ -126,7 +113,7 @@ describe('safetensors files', () => {
     const a = values(24, 3);
     const b = values(7, 1000);
     const c = values(60, 0.01);
-    const path = join(dir, 'round-trip.safetensors');
+    const path = join(temp.dir, 'round-trip.safetensors');
     await writeSafetensors(
       path,
       [
@@ -155,7 +142,7 @@ describe('safetensors files', () => {
     assert.deepEqual([...read.get('b')!.data], [...b].map((x) => f16round(x)));
     assert.deepEqual([...read.get('c.bias')!.data], [...c].map((x) => floatOf(bfloat16Oracle(bitsOf(x)) << 16)));
     assert.equal(read.get('empty')!.data.length, 0);
-    assert.deepEqual(await readdir(dir), ['round-trip.safetensors'], 'no partial files left behind');
+    assert.deepEqual(await readdir(temp.dir), ['round-trip.safetensors'], 'no partial files left behind');
   });
 
   it('streams an async generator to the same bytes as an array', async () => {
@@ -169,17 +156,17 @@ describe('safetensors files', () => {
     function* generateSync() {
       yield* tensors;
     }
-    await writeSafetensors(join(dir, 'array.safetensors'), tensors, { format: 'pt' });
-    await writeSafetensors(join(dir, 'async.safetensors'), generate(), { format: 'pt' });
-    await writeSafetensors(join(dir, 'sync.safetensors'), generateSync(), { format: 'pt' });
-    const expected = await readFile(join(dir, 'array.safetensors'));
-    assert.deepEqual(await readFile(join(dir, 'async.safetensors')), expected);
-    assert.deepEqual(await readFile(join(dir, 'sync.safetensors')), expected);
-    assert.ok(!(await readdir(dir)).some((n) => n.includes('partial')));
+    await writeSafetensors(join(temp.dir, 'array.safetensors'), tensors, { format: 'pt' });
+    await writeSafetensors(join(temp.dir, 'async.safetensors'), generate(), { format: 'pt' });
+    await writeSafetensors(join(temp.dir, 'sync.safetensors'), generateSync(), { format: 'pt' });
+    const expected = await readFile(join(temp.dir, 'array.safetensors'));
+    assert.deepEqual(await readFile(join(temp.dir, 'async.safetensors')), expected);
+    assert.deepEqual(await readFile(join(temp.dir, 'sync.safetensors')), expected);
+    assert.ok(!(await readdir(temp.dir)).some((n) => n.includes('partial')));
   });
 
   it('refuses bad tensors to write and leaves no file', async () => {
-    const path = join(dir, 'bad.safetensors');
+    const path = join(temp.dir, 'bad.safetensors');
     await assert.rejects(
       writeSafetensors(path, [{ name: 'w', dtype: 'F32', shape: [2, 2], data: new Float32Array(3) }]),
       /tensor w has 3 values, shape \[2, 2\] needs 4/,
@@ -195,11 +182,11 @@ describe('safetensors files', () => {
       writeSafetensors(path, [{ name: 'w', dtype: 'I64' as 'F32', shape: [1], data: new Float32Array(1) }]),
       /tensor w has dtype I64; writable dtypes are F32, F16, BF16/,
     );
-    assert.ok(!(await readdir(dir)).some((n) => n.startsWith('bad.')));
+    assert.ok(!(await readdir(temp.dir)).some((n) => n.startsWith('bad.')));
   });
 
   it('reads a tensor through a path and through an open file alike', async () => {
-    const path = join(dir, 'single.safetensors');
+    const path = join(temp.dir, 'single.safetensors');
     const data = values(12, 4);
     await writeSafetensors(path, [{ name: 't', dtype: 'F32', shape: [12], data }]);
     const { entries } = await readSafetensorsHeader(path);
@@ -214,7 +201,7 @@ describe('safetensors files', () => {
 
   describe('headers that lie', () => {
     const write = async (name: string, bytes: Uint8Array) => {
-      const path = join(dir, name);
+      const path = join(temp.dir, name);
       await writeFile(path, bytes);
       return path;
     };

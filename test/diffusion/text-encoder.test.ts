@@ -1,26 +1,12 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { clipTextInputs, createClipTextEncoder } from '../../libs/diffusion/src/models/clip-text';
 import { TfjsRuntime } from '../../libs/diffusion/src/runtime/tfjs/tfjs-runtime';
-import type { HostTensor } from '../../libs/diffusion/src/tensor';
-import { readSafetensors } from '../../libs/diffusion/src/weights/safetensors';
-import { fixtureExpected, fixtureModel, type FixtureName } from '../support/paths';
+import { readExpectedTensors, readFixtureConfig, readFixtureWeights } from '../support/fixture-tensors';
+import type { FixtureName } from '../support/paths';
+import { assertWithinBar } from '../support/tensors';
 
 const eager = { precision: 'float32', compile: 'eager' } as const;
-
-/** The fixtures README's bar: max abs error ≤ 1e-4 × max(1, max |ref|). */
-function assertWithinBar(actual: HostTensor, expected: HostTensor, what: string): void {
-  assert.deepEqual([...actual.shape], [...expected.shape], `${what}: shape`);
-  let maxErr = 0;
-  let maxRef = 0;
-  for (let i = 0; i < expected.data.length; i++) {
-    maxErr = Math.max(maxErr, Math.abs(actual.data[i] - expected.data[i]));
-    maxRef = Math.max(maxRef, Math.abs(expected.data[i]));
-  }
-  assert.ok(maxErr <= 1e-4 * Math.max(1, maxRef), `${what}: max abs error ${maxErr}, bar ${1e-4 * Math.max(1, maxRef)}`);
-}
 
 let runtime: TfjsRuntime;
 before(async () => {
@@ -30,21 +16,19 @@ before(async () => {
 describe('CLIP text encoder on the reference fixtures', () => {
   for (const fixture of ['tiny-sd15', 'tiny-sd21v'] as FixtureName[]) {
     test(`${fixture}: last and penultimate hidden states match the reference`, async () => {
-      const folder = join(fixtureModel(fixture), 'text_encoder');
-      const config = JSON.parse(await readFile(join(folder, 'config.json'), 'utf8')) as Record<string, unknown>;
-      const encoder = createClipTextEncoder(config);
-      const weights = await readSafetensors(join(folder, 'model.safetensors'));
+      const encoder = createClipTextEncoder(readFixtureConfig(fixture, 'text_encoder'));
+      const weights = await readFixtureWeights(fixture, 'text_encoder');
       weights.delete('text_model.embeddings.position_ids');
       assert.deepEqual(new Set(encoder.params.map((p) => p.name)), new Set(weights.keys()), 'declared params = checkpoint tensors');
 
-      const expected = await readSafetensors(join(fixtureExpected(fixture), 'tensors.safetensors'));
-      const ids = expected.get('text_encoder.input_ids')!;
+      const expected = await readExpectedTensors(fixture);
+      const ids = expected.get('text_encoder.input_ids');
       const [batch, length] = ids.shape;
       const executor = await runtime.prepare(encoder, weights, eager);
       try {
         const out = await executor.run(clipTextInputs(Int32Array.from(ids.data), batch, length));
-        assertWithinBar(out.last_hidden_state, expected.get('text_encoder.last_hidden_state')!, 'last_hidden_state');
-        assertWithinBar(out.penultimate_hidden_state, expected.get('text_encoder.penultimate_hidden_state')!, 'penultimate_hidden_state');
+        assertWithinBar(out.last_hidden_state, expected.get('text_encoder.last_hidden_state'), 'last_hidden_state');
+        assertWithinBar(out.penultimate_hidden_state, expected.get('text_encoder.penultimate_hidden_state'), 'penultimate_hidden_state');
       } finally {
         executor.dispose();
       }

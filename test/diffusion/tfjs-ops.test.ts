@@ -6,21 +6,11 @@ import { TfTensor, type TfjsOps, type TfjsOpsOptions } from '../../libs/diffusio
 import { loadBackend, parseBackendName } from '../../libs/diffusion/src/runtime/tfjs/tfjs-backend';
 import { TfjsRuntime } from '../../libs/diffusion/src/runtime/tfjs/tfjs-runtime';
 import { sizeOf, type HostTensor } from '../../libs/diffusion/src/tensor';
+import { assertWithinBar, seeded } from '../support/tensors';
 
 // ---- naive float64 references, NCHW / [B, T, C], written straight from the definitions ----
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const next = rng(1234);
+const next = seeded(1234);
 function random(shape: readonly number[], spread = 2): HostTensor {
   const data = new Float32Array(sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = (next() * 2 - 1) * spread;
@@ -147,15 +137,9 @@ function map(x: HostTensor, f: (v: number, i: number) => number): HostTensor {
   return { data: x.data.map(f), shape: x.shape };
 }
 
-function assertClose(actual: HostTensor, expected: HostTensor, what: string, bar = 1e-5): void {
-  assert.deepEqual([...actual.shape], [...expected.shape], `${what}: shape`);
-  let maxErr = 0;
-  let maxRef = 0;
-  for (let i = 0; i < expected.data.length; i++) {
-    maxErr = Math.max(maxErr, Math.abs(actual.data[i] - expected.data[i]));
-    maxRef = Math.max(maxRef, Math.abs(expected.data[i]));
-  }
-  assert.ok(maxErr <= bar * Math.max(1, maxRef), `${what}: max abs error ${maxErr} (max |ref| ${maxRef})`);
+/** Single ops against float64 references: a bar ten times tighter than the fixtures', unless a case sets its own. */
+function assertClose(actual: HostTensor, expected: HostTensor, what: string, relativeBar = 1e-5): void {
+  assertWithinBar(actual, expected, what, relativeBar);
 }
 
 // ---- harness ----

@@ -1,57 +1,20 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fixtureExpected, fixtureModel, type FixtureName } from '../support/paths';
 import type { HostInput } from '../../libs/diffusion/src/models/component';
 import { createUNet, parseUNetConfig, timestepProjection } from '../../libs/diffusion/src/models/unet';
 import type { ParamSpec, WeightMap } from '../../libs/diffusion/src/ops/ops';
 import type { Executor, Policy } from '../../libs/diffusion/src/runtime/runtime';
 import { TfjsRuntime } from '../../libs/diffusion/src/runtime/tfjs/tfjs-runtime';
-import { readSafetensors, readSafetensorsHeader } from '../../libs/diffusion/src/weights/safetensors';
+import { readSafetensorsHeader } from '../../libs/diffusion/src/weights/safetensors';
 import { sizeOf, type HostTensor } from '../../libs/diffusion/src/tensor';
+import { fixtureWeightsPath, readExpectedTensors, readFixtureConfig, readFixtureWeights } from '../support/fixture-tensors';
+import type { FixtureName } from '../support/paths';
+import { assertWithinBar, imageInput, maxAbs, maxAbsDiff, plainInput, seeded } from '../support/tensors';
 
 const FIXTURES: readonly FixtureName[] = ['tiny-sd15', 'tiny-sd21v'];
 const FLOAT32: Policy = { precision: 'float32', compile: 'eager' };
 
-function unetConfig(name: FixtureName): Record<string, unknown> {
-  return JSON.parse(readFileSync(join(fixtureModel(name), 'unet', 'config.json'), 'utf8')) as Record<string, unknown>;
-}
-
-const weightsFile = (name: FixtureName) => join(fixtureModel(name), 'unet', 'diffusion_pytorch_model.safetensors');
-
-function image(t: HostTensor): HostInput {
-  return { data: t.data, shape: t.shape, layout: 'image' };
-}
-
-function plain(t: HostTensor): HostInput {
-  return { data: t.data, shape: t.shape, layout: 'plain' };
-}
-
-function maxAbs(data: Float32Array): number {
-  let m = 0;
-  for (const v of data) m = Math.max(m, Math.abs(v));
-  return m;
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
-
-/** mulberry32: a small seeded generator, so the random-weight case is the same on every run. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const unetConfig = (name: FixtureName) => readFixtureConfig(name, 'unet');
 
 function uniform(n: number, rand: () => number, scale: number, offset = 0): Float32Array {
   const out = new Float32Array(n);
@@ -61,7 +24,7 @@ function uniform(n: number, rand: () => number, scale: number, offset = 0): Floa
 
 /** Weights for every declared param, at scales that keep activations O(1) (fan-in scaled matrices, norm gains near 1). */
 function randomWeights(params: readonly ParamSpec[], seed: number): WeightMap {
-  const rand = random(seed);
+  const rand = seeded(seed);
   const weights = new Map<string, HostTensor>();
   for (const p of params) {
     const n = sizeOf(p.shape);
@@ -84,7 +47,7 @@ describe('UNet2DConditionModel: declared params', () => {
   for (const name of FIXTURES) {
     it(`${name}: every name and shape equals the checkpoint's`, async () => {
       const unet = createUNet(unetConfig(name));
-      const { entries } = await readSafetensorsHeader(weightsFile(name));
+      const { entries } = await readSafetensorsHeader(fixtureWeightsPath(name, 'unet'));
       const inFile = new Map(entries.map((e) => [e.name, e.shape]));
       const declared = new Map(unet.params.map((p) => [p.name, p.shape]));
       assert.deepEqual([...declared.keys()].filter((k) => !inFile.has(k)), [], 'declared but not in the checkpoint');
@@ -98,30 +61,21 @@ describe('UNet2DConditionModel: fixtures (diffusers 0.24)', () => {
   for (const name of FIXTURES) {
     it(`${name}: unet.out within the README bar`, async () => {
       const unet = createUNet(unetConfig(name));
-      const expected = await readSafetensors(join(fixtureExpected(name), 'tensors.safetensors'));
-      const get = (key: string) => {
-        const t = expected.get(key);
-        assert.ok(t, `${key} is in the fixture`);
-        return t;
-      };
-      const sample = get('unet.sample');
-      const reference = get('unet.out');
-      const timesteps = Array.from(get('unet.timestep').data);
+      const expected = await readExpectedTensors(name);
+      const sample = expected.get('unet.sample');
+      const reference = expected.get('unet.out');
+      const timesteps = Array.from(expected.get('unet.timestep').data);
       assert.equal(timesteps.length, sample.shape[0], 'one timestep per batch entry');
 
-      const executor = await runtime.prepare(unet, await readSafetensors(weightsFile(name)), FLOAT32);
+      const executor = await runtime.prepare(unet, await readFixtureWeights(name, 'unet'), FLOAT32);
       try {
         const { out } = await executor.run({
-          sample: image(sample),
+          sample: imageInput(sample),
           time_proj: timestepProjection(timesteps, unet.config),
-          encoder_hidden_states: plain(get('unet.encoder_hidden_states')),
+          encoder_hidden_states: plainInput(expected.get('unet.encoder_hidden_states')),
         });
-        assert.ok(out);
-        assert.deepEqual(out.shape, reference.shape);
-        const err = maxAbsDiff(out.data, reference.data);
-        const bar = 1e-4 * Math.max(1, maxAbs(reference.data));
-        console.log(`# ${name} unet max abs err ${err.toExponential(3)} (bar ${bar.toExponential(3)}) on ${runtime.info.backend}`);
-        assert.ok(err <= bar, `max abs error ${err} exceeds ${bar}`);
+        const { maxAbsError, bar } = assertWithinBar(out, reference, `${name} unet.out`);
+        console.log(`# ${name} unet max abs err ${maxAbsError.toExponential(3)} (bar ${bar.toExponential(3)}) on ${runtime.info.backend}`);
       } finally {
         executor.dispose();
       }
@@ -150,7 +104,7 @@ describe('UNet2DConditionModel: a layout the fixtures never use', () => {
   const batch = 3;
   const [height, width, tokens] = [8, 12, 7];
   let executor: Executor;
-  const rand = random(7);
+  const rand = seeded(7);
   const sample: HostInput = { data: uniform(batch * 3 * height * width, rand, 1), shape: [batch, 3, height, width], layout: 'image' };
   const context: HostInput = { data: uniform(batch * tokens * 24, rand, 1), shape: [batch, tokens, 24], layout: 'plain' };
   const timesteps = [999, 500, 3];

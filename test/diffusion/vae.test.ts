@@ -1,59 +1,29 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import type { Component } from '../../libs/diffusion/src/models/component';
 import { createVaeDecoder, createVaeEncoder, LOGVAR_MAX, LOGVAR_MIN, parseVaeConfig, type VaeConfig } from '../../libs/diffusion/src/models/vae';
-import type { ParamSpec, WeightMap } from '../../libs/diffusion/src/ops/ops';
+import type { ParamSpec } from '../../libs/diffusion/src/ops/ops';
 import type { Executor, Policy } from '../../libs/diffusion/src/runtime/runtime';
 import { TfjsRuntime } from '../../libs/diffusion/src/runtime/tfjs/tfjs-runtime';
 import { sizeOf, type HostTensor } from '../../libs/diffusion/src/tensor';
-import { readSafetensors, readSafetensorsHeader } from '../../libs/diffusion/src/weights/safetensors';
-import { fixtureExpected, fixtureModel, type FixtureName } from '../support/paths';
+import { readSafetensorsHeader } from '../../libs/diffusion/src/weights/safetensors';
+import { fixtureWeightsPath, readExpectedTensors, readFixtureConfig, readFixtureWeights } from '../support/fixture-tensors';
+import type { FixtureName } from '../support/paths';
+import { assertWithinBar, imageInput, seeded, weightsFor } from '../support/tensors';
 
 const FIXTURES: readonly FixtureName[] = ['tiny-sd15', 'tiny-sd21v'];
 const FLOAT32: Policy = { precision: 'float32', compile: 'eager' };
 
-async function vaeConfig(name: FixtureName): Promise<VaeConfig> {
-  return parseVaeConfig(JSON.parse(await readFile(join(fixtureModel(name), 'vae', 'config.json'), 'utf8')));
-}
-
-const vaeWeightsPath = (name: FixtureName) => join(fixtureModel(name), 'vae', 'diffusion_pytorch_model.safetensors');
-
-function only(weights: WeightMap, component: Component): WeightMap {
-  return new Map(component.params.map((p) => [p.name, weights.get(p.name)!] as const));
-}
-
-function expected(tensors: WeightMap, name: string): HostTensor {
-  const t = tensors.get(name);
-  assert.ok(t, `expected tensor ${name} is missing`);
-  return t;
-}
-
-/** The fixtures' bar: max abs error ≤ 1e-4 × max(1, max |ref|). */
-function assertClose(actual: HostTensor, reference: HostTensor, what: string): void {
-  assert.deepEqual(actual.shape, reference.shape, `${what}: shape`);
-  let maxErr = 0;
-  let maxRef = 0;
-  for (let i = 0; i < reference.data.length; i++) {
-    const err = Math.abs(actual.data[i]! - reference.data[i]!);
-    // NaN must fail, and NaN > x is false.
-    if (!(err <= maxErr)) maxErr = Number.isNaN(err) ? Infinity : err;
-    maxRef = Math.max(maxRef, Math.abs(reference.data[i]!));
-  }
-  const bar = 1e-4 * Math.max(1, maxRef);
-  assert.ok(maxErr <= bar, `${what}: max abs error ${maxErr} > bar ${bar}`);
-}
+const vaeConfig = (name: FixtureName): VaeConfig => parseVaeConfig(readFixtureConfig(name, 'vae'));
 
 async function run(executor: Executor, input: string, tensor: HostTensor): Promise<Record<string, HostTensor>> {
-  return executor.run({ [input]: { data: tensor.data, shape: tensor.shape, layout: 'image' } });
+  return executor.run({ [input]: imageInput(tensor) });
 }
 
 describe('VAE params', () => {
   for (const name of FIXTURES) {
     test(`${name}: decoder and encoder declare exactly the checkpoint's tensors, split between them`, async () => {
-      const config = await vaeConfig(name);
-      const { entries } = await readSafetensorsHeader(vaeWeightsPath(name));
+      const config = vaeConfig(name);
+      const { entries } = await readSafetensorsHeader(fixtureWeightsPath(name, 'vae'));
       const stored = new Map(entries.map((e) => [e.name, e.shape]));
       const decoder = createVaeDecoder(config).params;
       const encoder = createVaeEncoder(config).params;
@@ -95,25 +65,25 @@ describe('VAE against diffusers 0.24', () => {
 
   for (const name of FIXTURES) {
     test(`${name}: decode vae.latent and encode vae.image`, async () => {
-      const config = await vaeConfig(name);
-      const weights: WeightMap = await readSafetensors(vaeWeightsPath(name));
-      const tensors: WeightMap = await readSafetensors(join(fixtureExpected(name), 'tensors.safetensors'));
+      const config = vaeConfig(name);
+      const weights = await readFixtureWeights(name, 'vae');
+      const expected = await readExpectedTensors(name);
 
       const decoder = createVaeDecoder(config);
-      const decode = await runtime.prepare(decoder, only(weights, decoder), FLOAT32);
+      const decode = await runtime.prepare(decoder, weightsFor(decoder, weights), FLOAT32);
       try {
-        const { image } = await run(decode, 'latent', expected(tensors, 'vae.latent'));
-        assertClose(image!, expected(tensors, 'vae.decoded'), `${name} vae.decoded`);
+        const { image } = await run(decode, 'latent', expected.get('vae.latent'));
+        assertWithinBar(image, expected.get('vae.decoded'), `${name} vae.decoded`);
       } finally {
         decode.dispose();
       }
 
       const encoder = createVaeEncoder(config);
-      const encode = await runtime.prepare(encoder, only(weights, encoder), FLOAT32);
+      const encode = await runtime.prepare(encoder, weightsFor(encoder, weights), FLOAT32);
       try {
-        const { mean, logvar } = await run(encode, 'image', expected(tensors, 'vae.image'));
-        assertClose(mean!, expected(tensors, 'vae.posterior_mean'), `${name} vae.posterior_mean`);
-        assertClose(logvar!, expected(tensors, 'vae.posterior_logvar'), `${name} vae.posterior_logvar`);
+        const { mean, logvar } = await run(encode, 'image', expected.get('vae.image'));
+        assertWithinBar(mean, expected.get('vae.posterior_mean'), `${name} vae.posterior_mean`);
+        assertWithinBar(logvar, expected.get('vae.posterior_logvar'), `${name} vae.posterior_logvar`);
       } finally {
         encode.dispose();
       }
@@ -141,7 +111,7 @@ describe('VAE against diffusers 0.24', () => {
         assert.deepEqual(image!.shape, [batch, 3, 2 * h, 2 * w]);
         assertFiniteAndVaried(image!);
         const { image: alone } = await run(executor, 'latent', item(latent, 2));
-        assertClose(alone!, item(image!, 2), 'batch item 2 decoded alone');
+        assertWithinBar(alone, item(image!, 2), 'batch item 2 decoded alone');
       } finally {
         executor.dispose();
       }
@@ -171,7 +141,7 @@ describe('VAE against diffusers 0.24', () => {
           }
         }
         const { mean: alone } = await run(executor, 'image', item(image, 1));
-        assertClose(alone!, item(mean!, 1), 'batch item 1 encoded alone');
+        assertWithinBar(alone, item(mean!, 1), 'batch item 1 encoded alone');
       } finally {
         executor.dispose();
       }
@@ -179,17 +149,11 @@ describe('VAE against diffusers 0.24', () => {
   });
 });
 
-/** Deterministic uniform [-1, 1) values (mulberry32). */
+/** Deterministic uniform [-1, 1) values. */
 function randomValues(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
+  const next = seeded(seed);
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
+  for (let i = 0; i < n; i++) out[i] = next() * 2 - 1;
   return out;
 }
 

@@ -1,21 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { HostInput } from '../../../libs/diffusion/src/models/component';
 import type { ParamSpec } from '../../../libs/diffusion/src/ops/ops';
 import { sizeOf, type HostTensor } from '../../../libs/diffusion/src/tensor';
-
-/** mulberry32: a small seeded generator, so every run draws the same weights. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function randomTensor(shape: readonly number[], random: () => number, scale = 1, offset = 0): HostTensor {
   const data = new Float32Array(sizeOf(shape));
@@ -32,14 +16,6 @@ export function randomWeights(specs: readonly ParamSpec[], random: () => number)
     weights.set(spec.name, randomTensor(spec.shape, random, spec.kind === 'vector' ? 0.3 : 1 / Math.sqrt(fanIn), isGain ? 1 : 0));
   }
   return weights;
-}
-
-export function imageInput(t: HostTensor): HostInput {
-  return { data: t.data, shape: t.shape, layout: 'image' };
-}
-
-export function plainInput(t: HostTensor): HostInput {
-  return { data: t.data, shape: t.shape, layout: 'plain' };
 }
 
 export interface Difference {
@@ -72,10 +48,4 @@ export function difference(actual: HostTensor, expected: HostTensor): Difference
   const n = expected.data.length;
   const range = Math.max(hi - lo, 1e-12);
   return { maxAbs, meanAbs: sum / n, scale: peak, psnr: 10 * Math.log10((range * range) / Math.max(sq / n, 1e-30)) };
-}
-
-/** A cache folder for one test file, removed by the returned function. */
-export function tempCacheDir(name: string): { dir: string; remove: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), `sdfarm-${name}-`));
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
