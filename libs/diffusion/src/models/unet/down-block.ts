@@ -2,23 +2,21 @@ import type { Ops } from '../../ops/ops';
 import { join, type ParamRegistry } from '../nn';
 import type { BlockContext, SharedBlockOptions } from './block-context';
 import { Downsample } from './resampling';
-import { ResnetBlock } from './resnet-block';
-import { Transformer2D } from './transformer-2d';
+import { BlockLayer, type BlockAttention } from './block-layer';
 
 export interface DownBlockOptions {
   readonly inChannels: number;
   readonly outChannels: number;
   readonly layers: number;
   /** Present for CrossAttnDownBlock2D, absent for DownBlock2D. */
-  readonly attention?: { readonly heads: number; readonly transformerLayers: number; readonly crossAttentionDim: number };
+  readonly attention?: BlockAttention;
   /** diffusers' `downsample_padding`; absent for the last block, which does not downsample. */
   readonly downsamplePadding?: number;
 }
 
 /** diffusers' CrossAttnDownBlock2D / DownBlock2D: resnets (each followed by a transformer when attention is on), then a downsampler. */
 export class DownBlock {
-  private readonly resnets: ResnetBlock[] = [];
-  private readonly attentions: Transformer2D[] = [];
+  private readonly layers: BlockLayer[] = [];
   private readonly downsample?: Downsample;
   /** Channels of each tensor this block hands to the up path, in order. */
   readonly skipChannels: number[] = [];
@@ -26,28 +24,7 @@ export class DownBlock {
   constructor(reg: ParamRegistry, prefix: string, options: DownBlockOptions, shared: SharedBlockOptions) {
     const { outChannels, attention } = options;
     for (let i = 0; i < options.layers; i++) {
-      this.resnets.push(
-        new ResnetBlock(reg, join(prefix, `resnets.${i}`), {
-          inChannels: i === 0 ? options.inChannels : outChannels,
-          outChannels,
-          tembChannels: shared.tembChannels,
-          groups: shared.groups,
-          eps: shared.eps,
-        }),
-      );
-      if (attention) {
-        this.attentions.push(
-          new Transformer2D(reg, join(prefix, `attentions.${i}`), {
-            channels: outChannels,
-            heads: attention.heads,
-            layers: attention.transformerLayers,
-            crossAttentionDim: attention.crossAttentionDim,
-            groups: shared.groups,
-            useLinearProjection: shared.useLinearProjection,
-            upcastAttention: shared.upcastAttention,
-          }),
-        );
-      }
+      this.layers.push(new BlockLayer(reg, prefix, i, i === 0 ? options.inChannels : outChannels, outChannels, attention, shared));
       this.skipChannels.push(outChannels);
     }
     if (options.downsamplePadding !== undefined) {
@@ -60,10 +37,8 @@ export class DownBlock {
   forward<T>(o: Ops<T>, x: T, ctx: BlockContext<T>): { out: T; skips: T[] } {
     const skips: T[] = [];
     let h = x;
-    for (const [i, resnet] of this.resnets.entries()) {
-      h = resnet.forward(o, h, ctx.tembSilu);
-      const attention = this.attentions[i];
-      if (attention) h = attention.forward(o, h, ctx.encoderHiddenStates);
+    for (const layer of this.layers) {
+      h = layer.forward(o, h, ctx);
       skips.push(h);
     }
     if (this.downsample) {
