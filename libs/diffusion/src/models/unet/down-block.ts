@@ -1,7 +1,7 @@
 import type { Ops } from '../../ops/ops';
 import { join, type ParamRegistry } from '../nn';
 import type { BlockContext, SharedBlockOptions } from './block-context';
-import { Downsample } from './resampling';
+import { Downsample } from '../resampling';
 import { BlockLayer, type BlockAttention } from './block-layer';
 
 export interface DownBlockOptions {

@@ -1,7 +1,7 @@
-import type { Ops, Padding } from '../../ops/ops';
-import { Conv2d, join, type ParamRegistry } from '../nn';
+import type { Ops, Padding } from '../ops/ops';
+import { Conv2d, join, type ParamRegistry } from './nn';
 
-/** diffusers' Downsample2D with a convolution: 3×3, stride 2. */
+/** diffusers' Downsample2D with a convolution (UNet and VAE): 3×3, stride 2. */
 export class Downsample {
   private readonly conv: Conv2d;
 
