@@ -93,6 +93,8 @@ for (const name of ['tiny-sd15', 'tiny-sd21v'] as const) {
           await run(process.execPath, args, { cwd: repoRoot() });
           for (let i = 0; i < spec.prompts.length; i++) {
             const { data } = await sharp(join(out, `${i}.png`)).raw().toBuffer({ resolveWithObject: true });
+            const { comments } = await sharp(join(out, `${i}.png`)).metadata();
+            assert.match(comments?.find((c) => c.keyword === 'parameters')?.text ?? '', new RegExp(`^${spec.prompts[i]}(\\nNegative prompt: [^\\n]*)?\\nSteps: ${spec.num_inference_steps}, Sampler: `), `${i}.png carries its parameters`);
             assert.ok(maxAbsDiff(data, await expectedPng(name, i)) <= 1, `${i}.png differs by more than 1 per channel`);
           }
           const result = JSON.parse(await readFile(join(out, 'result.json'), 'utf8'));

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import { encodePng } from '../../apps/worker/src/png/encode-png';
-import { parametersText, type ImageParameters } from '../../apps/worker/src/png/parameters-text';
+import { encodePng } from '../../libs/imaging/src/encode-png';
+import { parametersText, type ImageParameters } from '../../libs/imaging/src/parameters-text';
 
 const base: ImageParameters = {
   prompt: 'There is a pink BMW Mini at the exhibition where the lights focus',

@@ -13,7 +13,7 @@ import { log } from './log';
 import { StopFlag } from './render/messages';
 import { RenderThread } from './render/render-thread';
 import type { WorkerSettings } from './settings';
-import { softwareVersions } from './versions';
+import { softwareVersions } from '../../../libs/contracts/src/versions';
 import { startBenchmarkWorkers, type BenchmarkWorkers } from './benchmarks/benchmark-workers';
 
 /** How many finished jobs' manifests one worker writes at once (light work, no rendering). */

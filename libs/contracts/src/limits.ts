@@ -1,3 +1,5 @@
+import { RENDER_LIMITS } from '../../diffusion/src/pipeline/validate';
+
 /** The prompt of the experiment sdfarm reproduces (KerasCV's mixed precision / XLA comparison). */
 export const SEED_PROMPT = 'There is a pink BMW Mini at the exhibition where the lights focus';
 
@@ -9,11 +11,12 @@ export { SCHEDULER_CLASSES as SCHEDULERS } from '../../diffusion/src/loader/mode
  * (`RenderLimits`), checked by `validateRenderRequest`.
  */
 export const FIXED_LIMITS = {
-  maxPromptChars: 2000,
+  // What the pipeline itself accepts; the farm's own limits below may only be stricter.
+  maxPromptChars: RENDER_LIMITS.maxPromptChars,
   minSide: 64,
   maxSide: 4096,
   sideMultiple: 8,
-  maxSteps: 200,
+  maxSteps: RENDER_LIMITS.maxSteps,
   maxBatchSize: 8,
   minGuidance: 0,
   maxGuidance: 30,

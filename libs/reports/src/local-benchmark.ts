@@ -32,6 +32,7 @@ export class InProcessRenderer implements MatrixRenderer {
       timings: out.timings,
       load: cached ? { cached, loadMs: 0, prepareMs: 0 } : { cached, loadMs: pipeline.loadMs, prepareMs: pipeline.prepareMs },
       scheduler: out.scheduler,
+      degenerateImages: out.degenerateImages.length,
     };
   }
 

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { Presets, SingleBar } from 'cli-progress';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { intArg, numArg } from '../args';
+import { createProgress } from '../progress';
 import { ModelRegistry } from '../../../../libs/contracts/src/model-registry';
 import { createRuntime, RUNTIMES } from '../../../../libs/diffusion/src/runtime/create-runtime';
 import type { RuntimeName } from '../../../../libs/diffusion/src/runtime/runtime';
@@ -13,7 +14,7 @@ import { benchmarkChartSpec, renderSvg, svgToPng } from '../../../../libs/report
 import { runLocalBenchmark } from '../../../../libs/reports/src/local-benchmark';
 import { reportMarkdown } from '../../../../libs/reports/src/markdown';
 import type { BenchmarkReport } from '../../../../libs/reports/src/report-types';
-import { softwareVersions } from '../../../worker/src/versions';
+import { softwareVersions } from '../../../../libs/contracts/src/versions';
 
 interface BenchOptions {
   api: string;
@@ -40,16 +41,6 @@ interface BenchOptions {
   pollMs: number;
 }
 
-const int = (name: string, min: number) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min} (got "${v}")`);
-  return n;
-};
-const num = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number (got "${v}")`);
-  return n;
-};
 const workersArg = (v: string): 1 | 'all' | string[] => (v === '1' ? 1 : v === 'all' ? 'all' : v.split(',').map((s) => s.trim()).filter(Boolean));
 
 /** The request body: only what was given on the command line, so the API (or the local check) fills the defaults. */
@@ -71,35 +62,6 @@ function apiKey(o: BenchOptions): string {
   throw new Error('an API key is needed: --key, SDFARM_API_KEY, SDFARM_API_KEYS, or the key file of `sdfarm up` (<SDFARM_DATA>/api-key)');
 }
 
-interface ProgressView {
-  update(done: number, total: number, what: string): void;
-  stop(): void;
-}
-
-function progressView(stream: NodeJS.WriteStream = process.stderr): ProgressView {
-  if (!stream.isTTY) {
-    let last = '';
-    return {
-      update: (done, total, what) => {
-        if (what !== last) stream.write(`benchmark: ${what} (${done}/${total} steps)\n`);
-        last = what;
-      },
-      stop: () => undefined,
-    };
-  }
-  const bar = new SingleBar({ format: 'benchmark [{bar}] {value}/{total} steps | {what}', stream, hideCursor: true }, Presets.shades_classic);
-  let started = false;
-  return {
-    update(done, total, what) {
-      if (!started) bar.start(total, 0, { what });
-      started = true;
-      bar.setTotal(total);
-      bar.update(done, { what });
-    },
-    stop: () => started && bar.stop(),
-  };
-}
-
 async function call<T>(base: string, key: string, method: string, path: string, body?: unknown): Promise<{ value: T; raw: Buffer }> {
   const res = await fetch(new URL(path, base), {
     method,
@@ -116,7 +78,7 @@ async function benchThroughApi(o: BenchOptions): Promise<{ markdown: string; rep
   const key = apiKey(o);
   const accepted = (await call<{ id: string; targets: string[] }>(o.api, key, 'POST', '/v1/benchmarks', requestBody(o))).value;
   console.error(`benchmark ${accepted.id} queued on ${accepted.targets.join(', ')}`);
-  const view = progressView();
+  const view = createProgress('benchmark');
   let report: BenchmarkReport;
   for (;;) {
     report = (await call<BenchmarkReport>(o.api, key, 'GET', `/v1/benchmarks/${accepted.id}`)).value;
@@ -156,7 +118,7 @@ async function benchInProcess(o: BenchOptions): Promise<{ markdown: string; repo
   const params = checked.params;
   const runtime = await createRuntime(o.runtime, o.provider ? { provider: o.provider } : {});
   const id = `local-${Date.now()}`;
-  const view = progressView();
+  const view = createProgress('benchmark');
   const measurement = await runLocalBenchmark(params, {
     benchmarkId: id,
     runtime,
@@ -181,22 +143,22 @@ export function registerBenchCommand(program: Command): void {
     .option('--prompt <text>', 'prompt (default: the seed prompt)')
     .option('--negative-prompt <text>', 'negative prompt')
     .option('--model <name|folder>', 'registered model name; with --local also a diffusers folder')
-    .option('--width <px>', 'width (default 512, or the native size of a smaller model)', int('--width', 8))
-    .option('--height <px>', 'height', int('--height', 8))
-    .option('--steps <n>', 'denoising steps (default 25)', int('--steps', 1))
-    .option('--batch-size <n>', 'images per run (default 3)', int('--batch-size', 1))
-    .option('--guidance <g>', 'guidance scale (default 7.5)', num('--guidance'))
-    .option('--seed <n>', 'seed (default 0)', int('--seed', 0))
+    .option('--width <px>', 'width (default 512, or the native size of a smaller model)', intArg('--width', 8))
+    .option('--height <px>', 'height', intArg('--height', 8))
+    .option('--steps <n>', 'denoising steps (default 25)', intArg('--steps', 1))
+    .option('--batch-size <n>', 'images per run (default 3)', intArg('--batch-size', 1))
+    .option('--guidance <g>', 'guidance scale (default 7.5)', numArg('--guidance'))
+    .option('--seed <n>', 'seed (default 0)', intArg('--seed', 0))
     .option('--scheduler <ClassName>', 'scheduler class (default DDIMScheduler, the experiment\'s sampler)')
     .option('--policies <list>', 'comma-separated, e.g. float32/eager,mixed_float16/jit (default: all four)', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
-    .option('--warmup-runs <n>', 'untimed runs per policy first (default 1)', int('--warmup-runs', 0))
-    .option('--runs <n>', 'timed runs per policy (default 3)', int('--runs', 1))
+    .option('--warmup-runs <n>', 'untimed runs per policy first (default 1)', intArg('--warmup-runs', 0))
+    .option('--runs <n>', 'timed runs per policy (default 3)', intArg('--runs', 1))
     .option('--workers <1|all|ids>', 'one worker (1), every live worker (all), or comma-separated worker ids', workersArg)
     .addOption(new Option('--runtime <name>', 'model runtime with --local').choices(RUNTIMES).default('tfjs'))
     .option('--provider <name>', 'ONNX Runtime execution provider with --local (cpu, webgpu, cuda, tensorrt)')
     .option('--chart <file.png>', 'also save the chart as PNG')
     .option('--json <file>', 'also save the report as JSON')
-    .option('--poll-ms <ms>', 'how often to ask the API for progress', int('--poll-ms', 50), 500)
+    .option('--poll-ms <ms>', 'how often to ask the API for progress', intArg('--poll-ms', 50), 500)
     .action(async (o: BenchOptions) => {
       const { markdown, report, chart } = o.local ? await benchInProcess(o) : await benchThroughApi(o);
       console.log(markdown);

@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import type { JobView } from '../../../../libs/contracts/src/job-view';
 import { SEED_PROMPT } from '../../../../libs/contracts/src/render-request';
 import { FarmClient } from '../../../../libs/embedded/src/farm-client';
-import { createStepProgress } from '../progress';
+import { createProgress, stepDetail } from '../progress';
 import { DEFAULT_DATA_DIR, describeFarm, positiveInt, startFarmFromEnv } from './up';
 
 interface DemoOptions {
@@ -63,9 +63,9 @@ export function registerDemoCommand(program: Command): void {
         const client = new FarmClient(farm.apiUrl, farm.apiKey);
         const accepted = await client.submit({ prompts: [o.prompt], batchSize: o.batchSize, steps: o.steps });
         console.log(`\njob ${accepted.id}: "${o.prompt}", ${accepted.images} images, ${o.steps} steps`);
-        const bar = createStepProgress('rendering');
+        const bar = createProgress('rendering');
         const end = await client.follow(accepted.id, (e) => {
-          if (e.type === 'progress') bar.step(e.done, e.total, e.stepMs ?? 0);
+          if (e.type === 'progress') bar.update(e.done, e.total, stepDetail(e.done, e.total, e.stepMs ?? 0));
         });
         bar.stop();
         const job = await client.job(accepted.id);

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { componentParams } from '../../../../libs/diffusion/src/models/sd-components';
 import { createRandomModel, PRESET_NAMES } from '../../../../libs/diffusion/src/presets';
-import { intArg } from './render';
+import { intArg } from '../args';
 
 interface CreateRandomCliOptions {
   preset: string;

@@ -1,14 +1,17 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import sharp from 'sharp';
+import { basename, join, resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { softwareVersions } from '../../../../libs/contracts/src/versions';
 import { loadPipeline } from '../../../../libs/diffusion/src/pipeline/load-pipeline';
 import { createRuntime, RUNTIMES } from '../../../../libs/diffusion/src/runtime/create-runtime';
 import { COMPILE_POLICIES, PRECISIONS } from '../../../../libs/diffusion/src/runtime/runtime';
 import type { CompilePolicy, Precision, RuntimeName } from '../../../../libs/diffusion/src/runtime/runtime';
 import { readSafetensors } from '../../../../libs/diffusion/src/weights/safetensors';
+import { encodePng } from '../../../../libs/imaging/src/encode-png';
+import { parametersText } from '../../../../libs/imaging/src/parameters-text';
 import type { HostTensor } from '../../../../libs/diffusion/src/tensor';
-import { createStepProgress } from '../progress';
+import { intArg, numArg } from '../args';
+import { createProgress, stepDetail } from '../progress';
 
 interface RenderCliOptions {
   model: string;
@@ -29,17 +32,6 @@ interface RenderCliOptions {
   out: string;
 }
 
-export const intArg = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer`);
-  return n;
-};
-const numArg = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number`);
-  return n;
-};
-
 async function readLatents(path: string): Promise<HostTensor> {
   const tensors = await readSafetensors(path);
   if (tensors.size !== 1) throw new Error(`--latents: ${path} must hold exactly one tensor, it holds ${tensors.size}`);
@@ -55,7 +47,7 @@ export async function render(o: RenderCliOptions): Promise<void> {
   const pipeline = await loadPipeline(resolve(o.model), { runtime, policy });
   try {
     const images = o.prompt.length * o.batchSize;
-    const progress = createStepProgress();
+    const progress = createProgress('denoising');
     const result = await pipeline.render(
       {
         prompts: o.prompt,
@@ -69,14 +61,29 @@ export async function render(o: RenderCliOptions): Promise<void> {
         latents,
         scheduler: o.scheduler,
       },
-      { onStep: (s) => progress.step(s.step + 1, s.steps, s.ms) },
+      { onStep: (s) => progress.update(s.step + 1, s.steps, stepDetail(s.step + 1, s.steps, s.ms)) },
     );
     progress.stop();
     await mkdir(o.out, { recursive: true });
     const files: string[] = [];
+    const version = softwareVersions().sdfarm;
     for (const [i, image] of result.images.entries()) {
       const file = join(o.out, `${i}.png`);
-      await sharp(Buffer.from(image.rgb), { raw: { width: image.width, height: image.height, channels: 3 } }).png().toFile(file);
+      const parameters = parametersText({
+        prompt: image.prompt,
+        negativePrompt: o.negativePrompt,
+        steps: o.steps,
+        scheduler: result.scheduler,
+        guidanceScale: o.guidance,
+        seed: image.seed,
+        width: image.width,
+        height: image.height,
+        model: basename(resolve(o.model)),
+        policy: result.policy,
+        runtime: result.runtime,
+        version: `sdfarm ${version}`,
+      });
+      await writeFile(file, await encodePng(image.rgb, image.width, image.height, parameters));
       files.push(file);
     }
     const summary = {

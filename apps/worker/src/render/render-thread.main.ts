@@ -2,7 +2,7 @@
 // locks and send heartbeats while a synchronous, CPU-heavy render goes on.
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadPipeline } from '../../../../libs/diffusion/src/pipeline/load-pipeline';
-import type { Pipeline, RenderOutput } from '../../../../libs/diffusion/src/pipeline/types';
+import type { Pipeline } from '../../../../libs/diffusion/src/pipeline/types';
 import { createRuntime } from '../../../../libs/diffusion/src/runtime/create-runtime';
 import { COMPILE_POLICIES, PRECISIONS, type Policy, type Runtime } from '../../../../libs/diffusion/src/runtime/runtime';
 import { pipelineKey, type PolicySupport } from '../../../../libs/contracts/src/render-job';
@@ -69,7 +69,7 @@ async function render(runtime: Runtime, request: RenderRequest): Promise<void> {
     });
     const images = output.images.map((img) => ({ rgb: ownBuffer(img.rgb), width: img.width, height: img.height, prompt: img.prompt, ...(img.seed !== undefined ? { seed: img.seed } : {}) }));
     post(
-      { type: 'done', id, images, timings: output.timings, runtime: output.runtime, policy: output.policy, scheduler: output.scheduler, degenerate: degenerateImages(output) },
+      { type: 'done', id, images, timings: output.timings, runtime: output.runtime, policy: output.policy, scheduler: output.scheduler, degenerate: [...output.degenerateImages] },
       images.map((i) => i.rgb.buffer as ArrayBuffer),
     );
   } catch (error) {
@@ -84,24 +84,6 @@ function evictBeyond(size: number): void {
     pipelines.delete(oldest);
     pipeline.dispose();
   }
-}
-
-/** Images whose float output holds NaN or that are black throughout. */
-function degenerateImages(output: RenderOutput): number[] {
-  const { data, shape } = output.imageTensor;
-  const perImage = shape.slice(1).reduce((a, b) => a * b, 1);
-  const found: number[] = [];
-  for (let i = 0; i < output.images.length; i++) {
-    let nan = false;
-    let max = 0;
-    for (let j = i * perImage; j < (i + 1) * perImage; j++) {
-      const v = data[j]!;
-      if (Number.isNaN(v)) nan = true;
-      else if (v > max) max = v;
-    }
-    if (nan || max === 0) found.push(i);
-  }
-  return found;
 }
 
 /** A copy unless the bytes are a whole ArrayBuffer of their own, so that each image's buffer can be transferred. */

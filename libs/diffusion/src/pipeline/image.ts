@@ -19,3 +19,21 @@ export function toRgbBytes(image: HostTensor, index: number): Uint8Array {
   }
   return rgb;
 }
+
+/** Indices of images (NCHW, [0, 1]) holding NaN or black throughout: what a float16 overflow leaves. */
+export function degenerateImages(image: HostTensor): number[] {
+  const [n] = image.shape as [number];
+  const perImage = image.data.length / n;
+  const found: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let nan = false;
+    let max = 0;
+    for (let j = i * perImage; j < (i + 1) * perImage; j++) {
+      const v = image.data[j]!;
+      if (Number.isNaN(v)) nan = true;
+      else if (v > max) max = v;
+    }
+    if (nan || max === 0) found.push(i);
+  }
+  return found;
+}

@@ -7,7 +7,7 @@ import { timestepProjection, type TimestepProjectionConfig } from '../models/une
 import type { Executor, Policy, RuntimeInfo } from '../runtime/runtime';
 import type { HostTensor } from '../tensor';
 import { applyGuidance, usesGuidance } from './guidance';
-import { toRgbBytes, toUnitRange } from './image';
+import { degenerateImages, toRgbBytes, toUnitRange } from './image';
 import type { Pipeline, RenderCallbacks, RenderOptions, RenderOutput, RenderedImage } from './types';
 import { validateRenderOptions } from './validate';
 
@@ -107,6 +107,7 @@ export class StableDiffusionPipeline implements Pipeline {
       images: rendered,
       imageTensor,
       finalLatents: { data: latents, shape: [images, channels, h, w] },
+      degenerateImages: degenerateImages(imageTensor),
       timings: { compileMs: compiled.total(), textEncodeMs, stepsMs, decodeMs, totalMs: now() - started },
       runtime: this.runtime,
       policy: this.policy,

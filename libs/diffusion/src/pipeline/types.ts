@@ -65,6 +65,8 @@ export interface RenderOutput {
   /** The decoded images as floats in [0, 1], NCHW (what parity checks compare). */
   readonly imageTensor: HostTensor;
   readonly finalLatents: HostTensor;
+  /** Images that came out NaN or black (a float16 overflow symptom), by index. */
+  readonly degenerateImages: readonly number[];
   readonly timings: RenderTimings;
   readonly runtime: RuntimeInfo;
   readonly policy: Policy;

@@ -1,5 +1,6 @@
 import type { RenderOptions } from './types';
 
+/** What one render call accepts (the farm's request limits are these or stricter). */
 export const RENDER_LIMITS = {
   maxPrompts: 256,
   maxPromptChars: 2000,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { repositoryRoot } from '../../../libs/contracts/src/model-registry';
+import { repositoryRoot } from './model-registry';
 
 /** Versions recorded in every manifest and PNG. */
 export function softwareVersions(): Record<string, string> {

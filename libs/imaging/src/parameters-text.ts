@@ -1,4 +1,4 @@
-import type { Policy, RuntimeInfo } from '../../../../libs/diffusion/src/runtime/runtime';
+import type { Policy, RuntimeInfo } from '../../diffusion/src/runtime/runtime';
 
 /** AUTOMATIC1111's sampler names for the diffusers scheduler classes (what other SD tools read back). */
 const SAMPLER_NAMES: Readonly<Record<string, string>> = {
@@ -16,7 +16,8 @@ export interface ImageParameters {
   readonly steps: number;
   readonly scheduler: string;
   readonly guidanceScale: number;
-  readonly seed: number;
+  /** Absent when the render started from given latents. */
+  readonly seed?: number;
   readonly width: number;
   readonly height: number;
   readonly model: string;
@@ -35,7 +36,7 @@ export function parametersText(p: ImageParameters): string {
     ['Steps', p.steps],
     ['Sampler', SAMPLER_NAMES[p.scheduler] ?? p.scheduler],
     ['CFG scale', p.guidanceScale],
-    ['Seed', p.seed],
+    ...(p.seed !== undefined ? [['Seed', p.seed] as [string, number]] : []),
     ['Size', `${p.width}x${p.height}`],
     ['Model', p.model],
     ['Precision', p.policy.precision],
